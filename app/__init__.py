@@ -1,0 +1,109 @@
+"""The ticketing application factory: the one composition root of the modular monolith."""
+
+import importlib
+import logging
+import os
+
+from flask import Flask, redirect, request
+from jinja2 import StrictUndefined
+
+from . import config as settings
+from .extensions import csrf, huey, limiter, login_manager, mongo
+from .platform import cli, health, http, identity, outbox
+from .platform.subscriptions import Subscriptions
+
+
+def create_app(config=None):
+    """Build the app: config -> extensions -> contexts -> error handlers -> event wiring."""
+    values = settings.from_env()
+    values.update(config or {})
+    values["CONTEXTS"] = settings.parse_contexts(values["CONTEXTS"])
+    os.makedirs(values["INSTANCE_PATH"], exist_ok=True)
+    app = Flask(__name__, instance_path=values["INSTANCE_PATH"])
+    app.config.update(values)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=app.config["SESSION_COOKIE_SECURE"],
+        MAX_CONTENT_LENGTH=64 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        RATELIMIT_STORAGE_URI=app.config["REDIS_URL"] or "memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
+    app.jinja_env.undefined = StrictUndefined
+    _configure_logging(app)
+    _init_extensions(app)
+    _register_contexts(app)
+    app.register_blueprint(health.bp)
+    http.register(app)
+    app.cli.add_command(cli.outbox_cli)
+    app.cli.add_command(cli.db_cli)
+    _wire_events(app)
+    return app
+
+
+def _configure_logging(app):
+    level = getattr(logging, str(app.config["LOG_LEVEL"]).upper(), logging.INFO)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app.logger.setLevel(level)
+
+
+def _init_extensions(app):
+    mongo.init_app(app)
+    huey.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.user_loader(identity.load_user)
+    login_manager.unauthorized_handler(_unauthorized)
+
+
+def _unauthorized():
+    if http.wants_json():
+        return http.error_response(401, [{"message": "Not authorized"}])
+    # A literal path, not url_for: in split mode the sign-in page may be served by another process.
+    return redirect("/auth/signin?" + _next_query())
+
+
+def _next_query():
+    from urllib.parse import urlencode
+
+    return urlencode({"next": request.full_path.rstrip("?")})
+
+
+def _register_contexts(app):
+    app.extensions["subscriptions"] = Subscriptions()
+    app.extensions["sweeps"] = []
+    for name in app.config["CONTEXTS"]:
+        context = importlib.import_module(f"app.{name}")
+        for blueprint in context.BLUEPRINTS:
+            app.register_blueprint(blueprint)
+        if hasattr(context, "API_BLUEPRINTS"):
+            for blueprint in context.API_BLUEPRINTS:
+                # The JSON API accepts state changes only with an application/json body, which a cross-site form
+                # cannot send; pages keep CSRF tokens.
+                csrf.exempt(blueprint)
+                app.register_blueprint(blueprint)
+        if hasattr(context, "init_app"):
+            context.init_app(app)
+        handlers = importlib.import_module(f"app.{name}.handlers")
+        for event_type, functions in handlers.HANDLERS.items():
+            for fn in functions:
+                app.extensions["subscriptions"].add(event_type, fn)
+        tasks = importlib.import_module(f"app.{name}.tasks")
+        app.extensions["sweeps"].extend(getattr(tasks, "SWEEPS", ()))
+
+
+def _wire_events(app):
+    # Every known event type gets the outbox recorder, so an emitted event is never silently dropped.
+    outbox.connect_recorder()
+    if app.config["EVENT_TRANSPORT"] == "nats":
+        from .platform.nats_transport import NatsTransport
+
+        app.extensions["event_transport"] = NatsTransport(app)
+    else:
+        from .platform.transports import LocalTransport
+
+        app.extensions["event_transport"] = LocalTransport()

@@ -1,0 +1,4 @@
+"""The auth context (being built)."""
+
+BLUEPRINTS = []
+API_BLUEPRINTS = []

@@ -1,0 +1,3 @@
+"""Reactions of the auth context to other contexts' events."""
+
+HANDLERS = {}

@@ -1,0 +1,3 @@
+"""Huey tasks of the auth context."""
+
+SWEEPS = []

@@ -1,0 +1,4 @@
+"""The orders context (being built)."""
+
+BLUEPRINTS = []
+API_BLUEPRINTS = []

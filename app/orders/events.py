@@ -1,0 +1,56 @@
+"""Events the orders context publishes."""
+
+from dataclasses import dataclass
+
+from app.platform.events import Event
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderCreated(Event):
+    """A buyer reserved an available ticket (version 0); it must be paid before `expires_at` (ISO 8601, UTC).
+
+    Never fires for a ticket that already has an active order.
+    """
+
+    type = "orders.order_created.v1"
+    user_id: str
+    status: str
+    expires_at: str
+    ticket_id: str
+    price: int
+    currency: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderCancelled(Event):
+    """An unpaid order ended: the buyer cancelled it or it expired (`reason`: cancelled or expired).
+
+    Never fires for a paid (complete) order, nor twice for one order.
+    """
+
+    type = "orders.order_cancelled.v1"
+    user_id: str
+    ticket_id: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderCompleted(Event):
+    """The order was paid in time and is complete; its ticket is sold. Fires once per order."""
+
+    type = "orders.order_completed.v1"
+    user_id: str
+    ticket_id: str
+    payment_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderPaymentRejected(Event):
+    """A payment arrived for an order that is no longer payable (cancelled or expired); it must be refunded.
+
+    `aggregate_id`/`version` are the order's, unchanged by this event (the order itself did not change).
+    """
+
+    type = "orders.order_payment_rejected.v1"
+    payment_id: str
+    reason: str

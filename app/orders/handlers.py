@@ -1,0 +1,3 @@
+"""Reactions of the orders context to other contexts' events."""
+
+HANDLERS = {}

@@ -1,0 +1,3 @@
+"""Huey tasks of the orders context."""
+
+SWEEPS = []

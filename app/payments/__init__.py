@@ -1,0 +1,4 @@
+"""The payments context (being built)."""
+
+BLUEPRINTS = []
+API_BLUEPRINTS = []

@@ -1,0 +1,30 @@
+"""Events the payments context publishes."""
+
+from dataclasses import dataclass
+
+from app.platform.events import Event
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentSucceeded(Event):
+    """Stripe confirmed the money for an order (once per order; a repeated webhook or request never fires it again).
+
+    Amount is in minor units of `currency`.
+    """
+
+    type = "payments.payment_succeeded.v1"
+    order_id: str
+    stripe_id: str
+    amount: int
+    currency: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentRefunded(Event):
+    """Money for an order that could no longer be paid was refunded through Stripe."""
+
+    type = "payments.payment_refunded.v1"
+    order_id: str
+    refund_id: str
+    amount: int
+    currency: str

@@ -1,0 +1,3 @@
+"""Reactions of the payments context to other contexts' events."""
+
+HANDLERS = {}

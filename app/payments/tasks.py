@@ -1,0 +1,3 @@
+"""Huey tasks of the payments context."""
+
+SWEEPS = []

@@ -1,0 +1,60 @@
+"""Operator commands: `flask outbox status|retry` and `flask db upgrade|status`."""
+
+import json
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+outbox_cli = AppGroup("outbox", help="Inspect and retry event deliveries.")
+db_cli = AppGroup("db", help="Apply and list database migrations.")
+
+
+@outbox_cli.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def outbox_status_command(as_json):
+    """Print pending, delivered and dead counts and the oldest pending age."""
+    from .relay import outbox_status
+
+    status = outbox_status()
+    if as_json:
+        click.echo(json.dumps(status))
+        return
+    click.echo(f"unrelayed events: {status['unrelayed_events']}")
+    click.echo(f"pending deliveries: {status['pending']}")
+    click.echo(f"delivered: {status['delivered']}")
+    click.echo(f"dead: {status['dead']}")
+    age = status["oldest_pending_age_seconds"]
+    click.echo(f"oldest pending age: {'-' if age is None else f'{age}s'}")
+    for dead in status["dead_deliveries"]:
+        click.echo(f"  dead {dead['id']} after {dead['attempts']} attempts: {dead['last_error']}")
+
+
+@outbox_cli.command("retry")
+@click.option("--dead", is_flag=True, help="Also revive dead deliveries.")
+def outbox_retry_command(dead):
+    """Relay pending events and queue pending (and, with --dead, dead) deliveries now."""
+    from .delivery import retry
+    from .relay import relay_pending
+
+    relayed = relay_pending()
+    queued = retry(dead=dead)
+    click.echo(f"relayed {relayed} events, queued {queued} deliveries")
+
+
+@db_cli.command("upgrade")
+def db_upgrade_command():
+    """Apply every migration not applied yet."""
+    from migrations.runner import upgrade
+
+    applied = upgrade(current_app.extensions["mongo"].db, current_app.config["CONTEXTS"])
+    click.echo(f"applied {len(applied)} migrations" + "".join(f"\n  {name}" for name in applied))
+
+
+@db_cli.command("status")
+def db_status_command():
+    """List migrations and whether each is applied."""
+    from migrations.runner import status
+
+    for name, applied in status(current_app.extensions["mongo"].db, current_app.config["CONTEXTS"]):
+        click.echo(f"{'applied' if applied else 'pending'}  {name}")

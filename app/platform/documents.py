@@ -1,0 +1,63 @@
+"""Base classes for mongoengine documents and the platform's own collections."""
+
+from datetime import UTC, datetime
+
+import mongoengine as me
+
+
+def utcnow():
+    """Return the current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class Document(me.Document):
+    """A document whose indexes come from migrations, never from import or first use."""
+
+    meta = {"abstract": True, "auto_create_index": False, "auto_create_index_on_save": False}
+
+
+class VersionedDocument(Document):
+    """An aggregate: its version guards writes (optimistic concurrency) and orders its events."""
+
+    meta = {"abstract": True}
+    version = me.IntField(required=True, default=0, min_value=0)
+
+
+class OutboxEvent(Document):
+    """An event committed with the change that caused it, waiting to be relayed."""
+
+    meta = {"collection": "platform_outbox"}
+    id = me.StringField(primary_key=True)
+    type = me.StringField(required=True)
+    aggregate_id = me.StringField(required=True)
+    version = me.IntField(required=True)
+    payload = me.DictField(required=True)
+    created_at = me.DateTimeField(required=True, default=utcnow)
+    relayed = me.BooleanField(required=True, default=False)
+    relayed_at = me.DateTimeField()
+
+
+class Delivery(Document):
+    """One event owed to one handler: its attempts, lease and fate (pending, done or dead)."""
+
+    meta = {"collection": "platform_deliveries"}
+    id = me.StringField(primary_key=True)  # "<event id>:<handler>"
+    event_id = me.StringField(required=True)
+    event_type = me.StringField(required=True)
+    handler = me.StringField(required=True)
+    status = me.StringField(required=True, choices=("pending", "done", "dead"), default="pending")
+    attempts = me.IntField(required=True, default=0)
+    waits = me.IntField(required=True, default=0)
+    next_attempt_at = me.DateTimeField(required=True, default=utcnow)
+    lease_until = me.DateTimeField()
+    last_error = me.StringField()
+    created_at = me.DateTimeField(required=True, default=utcnow)
+    finished_at = me.DateTimeField()
+
+
+class InboxEntry(Document):
+    """Proof that a handler applied an event; its unique id makes redelivery harmless."""
+
+    meta = {"collection": "platform_inbox"}
+    id = me.StringField(primary_key=True)  # "<handler>:<event id>"
+    applied_at = me.DateTimeField(required=True, default=utcnow)

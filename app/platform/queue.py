@@ -1,0 +1,69 @@
+"""Huey, bound to the app at init_app: Redis when REDIS_URL is set, else SQLite in the instance folder."""
+
+import functools
+import os
+
+from huey import Huey
+from huey.storage import BlackHoleStorage, RedisStorage, SqliteStorage
+
+
+class UnboundStorage(BlackHoleStorage):
+    """Refuse to queue anything until the app binds real storage: a task is never silently dropped."""
+
+    def enqueue(self, data, priority=None):
+        raise RuntimeError("Huey is not bound to an app yet: call create_app() first")
+
+    def add_to_schedule(self, data, ts):
+        raise RuntimeError("Huey is not bound to an app yet: call create_app() first")
+
+
+class AppHuey(Huey):
+    """A Huey whose storage is chosen by the app's configuration, not at import time."""
+
+    def __init__(self):
+        super().__init__("ticketing", results=False, utc=True, storage_class=UnboundStorage)
+        self.flask_app = None
+
+    def init_app(self, app):
+        """Bind storage from REDIS_URL (or the instance folder) and remember the app for task contexts."""
+        name = app.config["HUEY_NAME"]
+        self.name = name
+        if app.config["REDIS_URL"]:
+            import redis
+
+            pool = redis.ConnectionPool.from_url(app.config["REDIS_URL"], socket_timeout=5, socket_connect_timeout=3)
+            self.storage = RedisStorage(name, connection_pool=pool)
+        else:
+            os.makedirs(app.config["INSTANCE_PATH"], exist_ok=True)
+            self.storage = SqliteStorage(name, filename=os.path.join(app.config["INSTANCE_PATH"], "huey.sqlite"))
+        self.flask_app = app
+        app.extensions["huey"] = self
+
+    def ping(self):
+        """Return None when the queue's storage answers, else the reason it does not."""
+        try:
+            self.storage.queue_size()
+        except Exception as exc:  # storage backends raise their own driver errors
+            return f"queue: {type(exc).__name__}"
+        return None
+
+
+huey = AppHuey()
+
+
+def task(**options):
+    """Declare a Huey task that runs inside the bound app's context."""
+
+    def decorator(fn):
+        @functools.wraps(fn)
+        def in_app_context(*args, **kwargs):
+            from flask import has_app_context
+
+            if has_app_context():
+                return fn(*args, **kwargs)
+            with huey.flask_app.app_context():
+                return fn(*args, **kwargs)
+
+        return huey.task(**options)(in_app_context)
+
+    return decorator

@@ -1,0 +1,28 @@
+"""Replicas built from another context's events, applied strictly in version order."""
+
+from pymongo.errors import DuplicateKeyError
+
+from . import uow
+from .errors import EventNotReadyError
+
+
+def apply_in_order(document_class, aggregate_id, version, fields):
+    """Apply version `version` of an aggregate to its replica only after version-1; return whether it changed."""
+    work = uow.current()
+    collection = work.collection(document_class)
+    values = {**fields, "version": version}
+    if version == 0:
+        try:
+            collection.insert_one({"_id": aggregate_id, **values}, session=work.session)
+            return True
+        except DuplicateKeyError:
+            return False  # already there: this is a redelivery of the first version
+    result = collection.update_one({"_id": aggregate_id, "version": version - 1}, {"$set": values},
+                                   session=work.session)
+    if result.matched_count:
+        return True
+    current = collection.find_one({"_id": aggregate_id}, {"version": 1}, session=work.session)
+    if current is not None and current["version"] >= version:
+        return False  # applied already
+    raise EventNotReadyError(f"{document_class.__name__} {aggregate_id} is at "
+                             f"{None if current is None else current['version']}, event is version {version}")

@@ -1,0 +1,4 @@
+"""The tickets context (being built)."""
+
+BLUEPRINTS = []
+API_BLUEPRINTS = []

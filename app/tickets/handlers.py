@@ -1,0 +1,3 @@
+"""Reactions of the tickets context to other contexts' events."""
+
+HANDLERS = {}

@@ -1,0 +1,32 @@
+"""The worker entry point: `python -m app.worker` runs the Huey consumer and the sweep for the same app."""
+
+import logging
+
+from . import create_app
+from .extensions import huey
+from .platform import sweeper
+
+log = logging.getLogger(__name__)
+
+
+def main():
+    """Run the consumer (Ctrl-C or SIGTERM stops it) with the sweep beside it."""
+    app = create_app()
+    transport = app.extensions["event_transport"]
+    stop = sweeper.start(app)
+    if hasattr(transport, "start_consuming"):
+        transport.start_consuming()
+    consumer = huey.create_consumer(
+        workers=app.config["WORKER_THREADS"], worker_type="thread", periodic=True, initial_delay=0.05,
+        backoff=1.5, max_delay=0.5, scheduler_interval=1, check_worker_health=True, flush_locks=False,
+    )
+    log.info("worker started: contexts=%s transport=%s", ",".join(app.config["CONTEXTS"]), transport.name)
+    try:
+        consumer.run()
+    finally:
+        stop.set()
+        transport.close()
+
+
+if __name__ == "__main__":
+    main()

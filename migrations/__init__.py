@@ -1,0 +1,1 @@
+"""Numbered database migrations (indexes and data changes) and their runner."""

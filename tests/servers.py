@@ -1,0 +1,84 @@
+"""Real servers for the test session: the embedded MongoDB wire server, a Huey consumer, and helpers to wait."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from app.platform.embedded import free_port, wait_for_port
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Process:
+    """A child process of the test session, stopped for sure at the end."""
+
+    def __init__(self, args, env, log_path):
+        self.log_path = Path(log_path)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "ab")
+        self.popen = subprocess.Popen(args, env=env, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
+                                      start_new_session=True)
+
+    @property
+    def pid(self):
+        return self.popen.pid
+
+    def alive(self):
+        """Return whether the process is still running."""
+        return self.popen.poll() is None
+
+    def kill(self):
+        """SIGKILL the process (a crash: no cleanup runs)."""
+        if self.alive():
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        self.popen.wait(10)
+
+    def stop(self, timeout=10):
+        """SIGTERM the process and wait; SIGKILL it if it does not stop in time."""
+        if self.alive():
+            os.killpg(self.popen.pid, signal.SIGTERM)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self._log.close()
+
+    def log(self):
+        """Return what the process printed so far."""
+        return self.log_path.read_text(errors="replace")
+
+
+def start_mongo(data_dir, out_dir):
+    """Start the embedded MongoDB wire server on a free port; return (process, uri)."""
+    port = free_port()
+    proc = Process([sys.executable, "-m", "app.platform.embedded", "mongo", "--path",
+                    str(Path(data_dir) / "mongo.sqlite"), "--port", str(port)],
+                   dict(os.environ), Path(out_dir) / "mongo.log")
+    wait_for_port("127.0.0.1", port, timeout=30, process=proc.popen)
+    return proc, f"mongodb://127.0.0.1:{port}/ticketing?directConnection=true"
+
+
+def start_worker(env, out_dir, name="worker"):
+    """Start a real Huey consumer (`python -m app.worker`) with the given environment."""
+    proc = Process([sys.executable, "-m", "app.worker"], env, Path(out_dir) / f"{name}.log")
+    deadline = time.monotonic() + 30
+    while "worker started" not in proc.log():
+        if not proc.alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"worker did not start:\n{proc.log()[-3000:]}")
+        time.sleep(0.05)
+    return proc
+
+
+def wait_until(predicate, timeout=15.0, interval=0.05, message="condition"):
+    """Poll predicate until it returns a truthy value; return it, or fail after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)
