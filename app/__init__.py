@@ -9,7 +9,7 @@ from jinja2 import StrictUndefined
 
 from . import config as settings
 from .extensions import csrf, huey, limiter, login_manager, mongo
-from .platform import cli, health, http, identity, outbox
+from .platform import cli, health, http, identity, outbox, slots
 from .platform.subscriptions import Subscriptions
 
 
@@ -58,6 +58,7 @@ def _init_extensions(app):
     login_manager.init_app(app)
     login_manager.user_loader(identity.load_user)
     login_manager.unauthorized_handler(_unauthorized)
+    slots.init_app(app)
 
 
 def _unauthorized():
