@@ -16,7 +16,7 @@ from .platform.subscriptions import Subscriptions
 def create_app(config=None):
     """Build the app: config -> extensions -> contexts -> error handlers -> event wiring."""
     values = settings.from_env()
-    values.update(config or {})
+    values.update(settings.coerce(config or {}))
     values["CONTEXTS"] = settings.parse_contexts(values["CONTEXTS"])
     os.makedirs(values["INSTANCE_PATH"], exist_ok=True)
     app = Flask(__name__, instance_path=values["INSTANCE_PATH"])

@@ -61,6 +61,15 @@ def from_env(environ=None):
     return config
 
 
+def coerce(overrides):
+    """Return overrides with string values of known settings parsed to their types."""
+    out = dict(overrides)
+    for name, value in overrides.items():
+        if name in _SETTINGS and isinstance(value, str) and value != "":
+            out[name] = _parse(_SETTINGS[name][0], value)
+    return out
+
+
 def embedded_mongodb_uri(port):
     """Return the URI of the embedded MongoDB wire server on `port`."""
     return f"mongodb://127.0.0.1:{port}/ticketing?directConnection=true"

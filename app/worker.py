@@ -10,8 +10,12 @@ log = logging.getLogger(__name__)
 
 
 def main():
+    """Run the consumer for the app the environment describes."""
+    run(create_app())
+
+
+def run(app):
     """Run the consumer (Ctrl-C or SIGTERM stops it) with the sweep beside it."""
-    app = create_app()
     transport = app.extensions["event_transport"]
     stop = sweeper.start(app)
     if hasattr(transport, "start_consuming"):

@@ -106,8 +106,9 @@ def worker_factory(base_env, out_dir, request):
     """Return a function that starts real Huey consumers (stopped after the test)."""
     started = []
 
-    def start(**overrides):
-        proc = start_worker(env_for(base_env, **overrides), out_dir, name=f"worker-{request.node.name}")
+    def start(module="app.worker", **overrides):
+        proc = start_worker(env_for(base_env, **overrides), out_dir, name=f"worker-{request.node.name}",
+                            module=module)
         started.append(proc)
         return proc
 

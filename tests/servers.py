@@ -61,9 +61,9 @@ def start_mongo(data_dir, out_dir):
     return proc, f"mongodb://127.0.0.1:{port}/ticketing?directConnection=true"
 
 
-def start_worker(env, out_dir, name="worker"):
-    """Start a real Huey consumer (`python -m app.worker`) with the given environment."""
-    proc = Process([sys.executable, "-m", "app.worker"], env, Path(out_dir) / f"{name}.log")
+def start_worker(env, out_dir, name="worker", module="app.worker"):
+    """Start a real Huey consumer (`python -m app.worker`, or a test module that wraps it) with the environment."""
+    proc = Process([sys.executable, "-m", module], env, Path(out_dir) / f"{name}.log")
     deadline = time.monotonic() + 30
     while "worker started" not in proc.log():
         if not proc.alive() or time.monotonic() > deadline:

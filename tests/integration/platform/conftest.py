@@ -1,0 +1,41 @@
+"""Fixtures for the platform tests: the test ledger subscribed in the test app and in real workers."""
+
+import pytest
+
+from app.platform import outbox
+from tests.integration.platform import ledger
+
+
+@pytest.fixture
+def ledger_app(app):
+    """Return the app with the ledger handlers subscribed, restored afterwards."""
+    outbox.connect_recorder()
+    subscriptions = app.extensions["subscriptions"]
+    saved = {k: list(v) for k, v in subscriptions.by_type.items()}
+    yield app
+    subscriptions.by_type.clear()
+    subscriptions.by_type.update(saved)
+
+
+@pytest.fixture
+def ledger_worker(worker_factory):
+    """Return a function starting a real consumer with the named ledger handlers."""
+
+    def start(*handlers, **overrides):
+        return worker_factory(module="tests.integration.platform.ledger_worker",
+                              LEDGER_HANDLERS=",".join(handlers or ("count_effect",)), **overrides)
+
+    return start
+
+
+def drain(app, limit=200):
+    """Run the queued Huey tasks in this process (a real Huey on Redis, executed here); return how many ran."""
+    huey = app.extensions["huey"]
+    ran = 0
+    while ran < limit:
+        task = huey.dequeue()
+        if task is None:
+            return ran
+        huey.execute(task)
+        ran += 1
+    return ran
