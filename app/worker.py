@@ -24,7 +24,8 @@ def run(app):
         workers=app.config["WORKER_THREADS"], worker_type="thread", periodic=True, initial_delay=0.05,
         backoff=1.5, max_delay=0.5, scheduler_interval=1, check_worker_health=True, flush_locks=False,
     )
-    log.info("worker started: contexts=%s transport=%s", ",".join(app.config["CONTEXTS"]), transport.name)
+    # Printed, not logged: supervisors and tests wait for this line whatever LOG_LEVEL says.
+    print(f"worker started: contexts={','.join(app.config['CONTEXTS'])} transport={transport.name}", flush=True)
     try:
         consumer.run()
     finally:

@@ -18,7 +18,7 @@ class Process:
     def __init__(self, args, env, log_path):
         self.log_path = Path(log_path)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = open(self.log_path, "ab")
+        self._log = open(self.log_path, "wb")
         self.popen = subprocess.Popen(args, env=env, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
                                       start_new_session=True)
 
@@ -61,12 +61,16 @@ def start_mongo(data_dir, out_dir):
     return proc, f"mongodb://127.0.0.1:{port}/ticketing?directConnection=true"
 
 
+_started = iter(range(1, 1_000_000))
+
+
 def start_worker(env, out_dir, name="worker", module="app.worker"):
     """Start a real Huey consumer (`python -m app.worker`, or a test module that wraps it) with the environment."""
-    proc = Process([sys.executable, "-m", module], env, Path(out_dir) / f"{name}.log")
+    proc = Process([sys.executable, "-m", module], env, Path(out_dir) / f"{name}-{next(_started)}.log")
     deadline = time.monotonic() + 30
     while "worker started" not in proc.log():
         if not proc.alive() or time.monotonic() > deadline:
+            proc.stop()
             raise RuntimeError(f"worker did not start:\n{proc.log()[-3000:]}")
         time.sleep(0.05)
     return proc

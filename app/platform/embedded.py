@@ -1,7 +1,12 @@
 """Embedded stand-ins for production services, for a machine where nothing is configured.
 
 `python -m app.platform.embedded mongo --path FILE --port N` serves the MongoDB wire protocol from mongoeco's SQLite
-engine (one transaction at a time: the unit of work retries around that).
+engine. That engine runs one transaction at a time, fails every other session's command while one is open (reads
+too), and can deadlock its own event loop when a plain write's change dispatch meets an open transaction. Real MongoDB
+has none of that, so the server below puts a gate in front of the engine: a transaction holds the gate from its first
+command to its commit or abort, every other command waits its turn (up to a deadline) instead of failing, and, like
+MongoDB's transaction lifetime limit, a transaction whose client died or went silent is aborted so that one crash
+cannot wedge the database. The unit of work still retries whatever fails after the wait.
 """
 
 import argparse
@@ -32,12 +37,110 @@ def free_port():
         return s.getsockname()[1]
 
 
+def gated_server_class():
+    """Return mongoeco's wire server with a gate that queues commands behind the open transaction."""
+    from mongoeco.wire._session_identity import wire_session_key
+    from mongoeco.wire.protocol import OP_MSG, decode_op_msg
+    from mongoeco.wire.proxy import AsyncMongoEcoProxyServer
+
+    class GatedProxyServer(AsyncMongoEcoProxyServer):
+        wait_seconds = 5.0
+        # A healthy unit of work sends its commands milliseconds apart; a transaction silent this long belongs to a
+        # client that died or hung.
+        transaction_idle_seconds = 3.0
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self._gate = asyncio.Lock()
+            self._holder = None  # session key of the open transaction
+            self._holder_active_at = 0.0
+            self._holder_connections = set()
+
+        async def _dispatch_wire_request(self, header, payload, *, connection):
+            key, starts, ends = self._describe(header, payload)
+            if key is None:
+                # Handshakes and monitoring carry no session and touch no data; gating them would stall a transaction
+                # whose client is opening a new connection.
+                return await super()._dispatch_wire_request(header, payload, connection=connection)
+            if key == self._holder:
+                return await self._run_in_transaction(header, payload, connection, ends)
+            if not await self._enter(connection):
+                return await super()._dispatch_wire_request(header, payload, connection=connection)
+            if starts:
+                self._holder, self._holder_active_at = key, time.monotonic()
+                self._holder_connections = {connection.connection_id}
+                return await self._run_in_transaction(header, payload, connection, ends)
+            try:
+                return await super()._dispatch_wire_request(header, payload, connection=connection)
+            finally:
+                self._gate.release()
+
+        async def _run_in_transaction(self, header, payload, connection, ends):
+            self._holder_active_at = time.monotonic()
+            self._holder_connections.add(connection.connection_id)
+            try:
+                return await super()._dispatch_wire_request(header, payload, connection=connection)
+            finally:
+                self._holder_active_at = time.monotonic()
+                if ends or self._client._engine._transaction_owner_session_id is None:
+                    self._release_holder()
+
+        async def _enter(self, connection):
+            deadline = time.monotonic() + self.wait_seconds
+            while True:
+                try:
+                    await asyncio.wait_for(self._gate.acquire(), timeout=0.25)
+                    return True
+                except TimeoutError:
+                    self._abort_if_abandoned()
+                    if time.monotonic() > deadline:
+                        return False  # let the engine answer "busy": the client's retry logic takes over
+
+        def _describe(self, header, payload):
+            if header.op_code != OP_MSG:
+                return None, False, False
+            try:
+                body = decode_op_msg(header, payload).body
+            except Exception:
+                return None, False, False
+            lsid = body.get("lsid")
+            key = wire_session_key(lsid) if lsid is not None else None
+            ends = "commitTransaction" in body or "abortTransaction" in body
+            return key, bool(body.get("startTransaction")), ends
+
+        def _release_holder(self):
+            if self._holder is not None:
+                self._holder = None
+                self._holder_connections = set()
+                self._gate.release()
+
+        def _abort_holder(self, why):
+            print(f"aborting a transaction whose client {why}", flush=True)
+            for context in list(self._session_store._sessions.values()):
+                if context.key == self._holder and context.session.transaction_active:
+                    context.session.abort_transaction()
+            self._release_holder()
+
+        def _abort_if_abandoned(self):
+            if self._holder is not None and time.monotonic() - self._holder_active_at > self.transaction_idle_seconds:
+                self._abort_holder(f"was silent for over {self.transaction_idle_seconds}s")
+
+        async def _handle_connection(self, reader, writer):
+            try:
+                await super()._handle_connection(reader, writer)
+            finally:
+                live = set(self._connections._connections)
+                if self._holder is not None and not (self._holder_connections & live):
+                    self._abort_holder("disconnected")
+
+    return GatedProxyServer
+
+
 async def serve_mongo(path, host, port):
     """Serve MongoDB's wire protocol over a SQLite file until SIGINT or SIGTERM."""
     from mongoeco.engines.sqlite import SQLiteEngine
-    from mongoeco.wire.proxy import AsyncMongoEcoProxyServer
 
-    server = AsyncMongoEcoProxyServer(engine=SQLiteEngine(path), host=host, port=port)
+    server = gated_server_class()(engine=SQLiteEngine(path), host=host, port=port)
     address = await server.start()
     print(f"embedded MongoDB listening on {address.uri} (data in {path})", flush=True)
     stop = asyncio.Event()

@@ -10,7 +10,7 @@ from flask import g, jsonify, render_template, request
 from pymongo.errors import PyMongoError, ServerSelectionTimeoutError
 from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
 
-from .errors import DatabaseUnavailableError, DomainError, ServiceUnavailableError
+from .errors import DatabaseBusyError, DatabaseUnavailableError, DomainError, ServiceUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +98,12 @@ def _domain_error(exc):
 
 def _database_error(exc):
     log.warning("database error during %s %s: %s", request.method, request.path, exc)
+    from .uow import is_transient
+
     if isinstance(exc, ServerSelectionTimeoutError) or "connect" in str(exc).lower():
         return _domain_error(DatabaseUnavailableError())
+    if is_transient(exc):
+        return _domain_error(DatabaseBusyError())
     return _unexpected(exc)
 
 

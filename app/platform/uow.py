@@ -28,7 +28,8 @@ _current: ContextVar["UnitOfWork | None"] = ContextVar("unit_of_work", default=N
 
 # The embedded server runs one transaction at a time and rejects a second one (or a conflicting commit) without the
 # TransientTransactionError label real MongoDB uses, so these messages count as transient too.
-_TRANSIENT_MESSAGES = ("already has an active transaction", "Write conflict", "WriteConflict")
+_TRANSIENT_MESSAGES = ("active transaction bound to another session", "does not own the active SQLite transaction",
+                       "database is locked", "Write conflict", "WriteConflict")
 
 
 class UnitOfWork:
