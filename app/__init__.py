@@ -33,6 +33,7 @@ def create_app(config=None):
         RATELIMIT_HEADERS_ENABLED=True,
     )
     app.jinja_env.undefined = StrictUndefined
+    _trust_proxies(app)
     _configure_logging(app)
     _init_extensions(app)
     _register_contexts(app)
@@ -41,7 +42,25 @@ def create_app(config=None):
     app.cli.add_command(cli.outbox_cli)
     app.cli.add_command(cli.db_cli)
     _wire_events(app)
+    activate(app)
     return app
+
+
+def _trust_proxies(app):
+    # Behind N reverse proxies (the split deployment's gateway), take the client's address and scheme from their
+    # X-Forwarded-* headers, so rate limits count clients rather than the proxy. Off by default: never trust a
+    # header nobody in front of us sets.
+    count = app.config["TRUSTED_PROXY_COUNT"]
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+
+def activate(app):
+    """Make `app` the one this process's singletons (mongoengine's alias, Huey) serve; create_app does this too."""
+    app.extensions["mongo"].activate()
+    huey.activate(app)
 
 
 def _configure_logging(app):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from app import create_app
+from app import activate, create_app
 from tests.servers import start_mongo, start_worker
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,6 +82,7 @@ def _session_app(base_env):
 def app(_session_app, base_env):
     """Return the app bound to the session's servers, with an empty database and an empty queue."""
     app = _session_app
+    activate(app)  # another test may have created an app of its own
     db = app.extensions["mongo"].db
     for name in db.list_collection_names():
         if not name.startswith("migrations"):
@@ -93,6 +94,13 @@ def app(_session_app, base_env):
     yield app
     app.config.clear()
     app.config.update(saved)
+
+
+@pytest.fixture(autouse=True)
+def _push_request_context():
+    """Replace pytest-flask's per-test request context: under it every request of a test shares one `g`, so
+    Flask-Login's cached user leaks from one request (and one client) to the next. Each request stands alone here."""
+    yield
 
 
 @pytest.fixture

@@ -3,34 +3,24 @@
 from urllib.parse import urlsplit
 
 import mongoengine
+from mongoengine import connection as mongoengine_connection
+from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
 
-class Mongo:
-    """Hold the client and database used by mongoengine documents and by the unit of work."""
+class MongoState:
+    """One app's client and database."""
 
-    def __init__(self):
-        self.client = None
-        self.db = None
+    def __init__(self, client, db):
+        self.client = client
+        self.db = db
 
-    def init_app(self, app):
-        """Connect mongoengine's default alias to MONGODB_URI with short timeouts."""
-        uri = app.config["MONGODB_URI"]
-        timeout = app.config["MONGODB_TIMEOUT_MS"]
-        name = urlsplit(uri).path.lstrip("/") or "ticketing"
-        mongoengine.disconnect_all()
-        # Short timeouts: a database outage must turn into a fast 503, never a hanging request.
-        self.client = mongoengine.connect(
-            db=name,
-            host=uri,
-            tz_aware=True,
-            serverSelectionTimeoutMS=timeout,
-            connectTimeoutMS=timeout,
-            socketTimeoutMS=max(timeout * 3, 10000),
-            uuidRepresentation="standard",
-        )
-        self.db = self.client[name]
-        app.extensions["mongo"] = self
+    def activate(self):
+        """Point mongoengine's default alias at this app's database (the last app created wins otherwise)."""
+        alias = mongoengine.DEFAULT_CONNECTION_NAME
+        mongoengine_connection._connections[alias] = self.client
+        mongoengine_connection._dbs[alias] = self.db
+        mongoengine_connection._connection_settings[alias] = {"name": self.db.name, "host": None}
 
     def ping(self):
         """Return None when the server answers, else the reason it does not."""
@@ -39,3 +29,26 @@ class Mongo:
         except PyMongoError as exc:
             return f"mongodb: {type(exc).__name__}"
         return None
+
+
+class Mongo:
+    """The extension: builds a MongoState per app."""
+
+    def init_app(self, app):
+        """Connect to MONGODB_URI with short timeouts and keep the state in app.extensions["mongo"]."""
+        uri = app.config["MONGODB_URI"]
+        timeout = app.config["MONGODB_TIMEOUT_MS"]
+        name = urlsplit(uri).path.lstrip("/") or "ticketing"
+        # Short timeouts: a database outage must turn into a fast 503, never a hanging request.
+        client = MongoClient(
+            uri,
+            tz_aware=True,
+            serverSelectionTimeoutMS=timeout,
+            connectTimeoutMS=timeout,
+            socketTimeoutMS=max(timeout * 3, 10000),
+            uuidRepresentation="standard",
+        )
+        # Our own client, handed to mongoengine on activate(): a second app (tests, CLI) never closes the first's.
+        state = MongoState(client, client[name])
+        app.extensions["mongo"] = state
+        return state

@@ -27,17 +27,23 @@ class AppHuey(Huey):
     def init_app(self, app):
         """Bind storage from REDIS_URL (or the instance folder) and remember the app for task contexts."""
         name = app.config["HUEY_NAME"]
-        self.name = name
         if app.config["REDIS_URL"]:
             import redis
 
             pool = redis.ConnectionPool.from_url(app.config["REDIS_URL"], socket_timeout=5, socket_connect_timeout=3)
-            self.storage = RedisStorage(name, connection_pool=pool)
+            storage = RedisStorage(name, connection_pool=pool)
         else:
             os.makedirs(app.config["INSTANCE_PATH"], exist_ok=True)
-            self.storage = SqliteStorage(name, filename=os.path.join(app.config["INSTANCE_PATH"], "huey.sqlite"))
-        self.flask_app = app
+            storage = SqliteStorage(name, filename=os.path.join(app.config["INSTANCE_PATH"], "huey.sqlite"))
         app.extensions["huey"] = self
+        app.extensions["huey_storage"] = storage
+        self.activate(app)
+
+    def activate(self, app):
+        """Make this process's Huey use an app's storage and run tasks in that app's context."""
+        self.name = app.config["HUEY_NAME"]
+        self.storage = app.extensions["huey_storage"]
+        self.flask_app = app
 
     def ping(self):
         """Return None when the queue's storage answers, else the reason it does not."""

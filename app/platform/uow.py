@@ -10,6 +10,7 @@ import random
 import time
 from contextvars import ContextVar
 
+import pymongo
 from bson import ObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import (
@@ -151,10 +152,17 @@ def run_in_transaction(fn, *args, **kwargs):
     delay = 0.005
     while True:
         try:
-            return _attempt(mongo, fn, args, kwargs)
+            # The deadline bounds every command of the attempt too: a request never waits on the database forever.
+            with pymongo.timeout(max(deadline - time.monotonic(), 0.05)):
+                return _attempt(mongo, fn, args, kwargs)
         except ServerSelectionTimeoutError as exc:
+            if exc.timeout and time.monotonic() >= deadline:
+                raise DatabaseBusyError() from exc
             raise DatabaseUnavailableError() from exc
         except PyMongoError as exc:
+            if exc.timeout:
+                log.warning("transaction ran out of time: %s", exc)
+                raise DatabaseBusyError() from exc
             if not is_transient(exc):
                 raise
             if time.monotonic() + delay > deadline:
