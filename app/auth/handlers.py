@@ -1,3 +1,3 @@
-"""Reactions of the auth context to other contexts' events."""
+"""Reactions of the auth context to other contexts' events: none, auth depends on nobody."""
 
 HANDLERS = {}

@@ -1,3 +1,3 @@
-"""Huey tasks of the auth context."""
+"""Huey tasks of the auth context: none, every auth use case completes within its request."""
 
 SWEEPS = []
