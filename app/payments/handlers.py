@@ -1,3 +1,39 @@
-"""Reactions of the payments context to other contexts' events."""
+"""Reactions of the payments context to orders' events: keep the replica of orders, refund rejected payments."""
 
-HANDLERS = {}
+from app.orders.events import (
+    OrderCancelled,
+    OrderCompleted,
+    OrderCreated,
+    OrderPaymentRejected,
+)
+
+from . import refunds, services
+
+
+def on_order_created(event: OrderCreated):
+    """Start the replica of a new order."""
+    services.apply_order_created(event.aggregate_id, event.version, event.user_id, event.status, event.price,
+                                 event.currency, event.expires_at)
+
+
+def on_order_cancelled(event: OrderCancelled):
+    """Mark the replica cancelled: the order takes no more money."""
+    services.apply_order_status(event.aggregate_id, event.version, "cancelled")
+
+
+def on_order_completed(event: OrderCompleted):
+    """Mark the replica complete (paid)."""
+    services.apply_order_status(event.aggregate_id, event.version, "complete")
+
+
+def on_order_payment_rejected(event: OrderPaymentRejected):
+    """Give back money that arrived for an order that could no longer be paid."""
+    refunds.refund_payment(event.payment_id, f"order {event.reason}")
+
+
+HANDLERS = {
+    OrderCreated.type: [on_order_created],
+    OrderCancelled.type: [on_order_cancelled],
+    OrderCompleted.type: [on_order_completed],
+    OrderPaymentRejected.type: [on_order_payment_rejected],
+}

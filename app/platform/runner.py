@@ -98,7 +98,7 @@ def main():
             stripe_server = localstripe.start(config["LOCALSTRIPE_PORT"], log_path=instance / "localstripe.log")
             localstripe.register_webhook(stripe_server.url,
                                          f"http://127.0.0.1:{config['PORT']}/api/payments/webhook",
-                                         localstripe.DEMO_WEBHOOK_SECRET)
+                                         localstripe.effective_settings(config)["webhook_secret"])
             print(f"demo payments: localstripe at {stripe_server.url}", flush=True)
         flask = [python, "-m", "flask", "--app", "wsgi"]
         supervisor.run_step("migrations", [*flask, "db", "upgrade"])
@@ -109,6 +109,7 @@ def main():
             python, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{config['PORT']}",
             "--workers", str(config["WEB_WORKERS"]), "--threads", "4", "--worker-class", "gthread",
             "--timeout", "30", "--graceful-timeout", "10", "--access-logfile", "-",
+            "--control-socket", str(instance / "gunicorn.ctl"),
         ])
         wait_for_port("127.0.0.1", config["PORT"], timeout=60, process=supervisor.children[-1][1])
         print(f"ticketing is running at http://127.0.0.1:{config['PORT']} (Ctrl-C stops it)", flush=True)

@@ -1,0 +1,332 @@
+"""Use cases of the payments context: pay for an order, take Stripe's webhooks, refund money an order cannot keep.
+
+Stripe is always called OUTSIDE a transaction (a transaction may be re-run on a conflict, a charge must not be).
+Our own idempotency comes first: an attempt claims the order's single payment slot in the database (a unique
+partial index) before Stripe is asked for anything, so two requests for one order charge the card once.
+"""
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+import stripe
+from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
+
+from app.platform.documents import utcnow
+from app.platform.errors import ValidationError
+from app.platform.events import emit
+from app.platform.replicas import apply_in_order
+from app.platform.uow import current, transactional
+
+from . import gateway
+from .errors import (
+    OrderAlreadyPaidError,
+    OrderCancelledError,
+    OrderExpiredError,
+    OrderNotFoundError,
+    OrderNotOwnedError,
+    PaymentDeclinedError,
+    PaymentInProgressError,
+    PaymentProviderError,
+    PaymentProviderUnavailableError,
+    PaymentTokenInvalidError,
+)
+from .events import PaymentSucceeded
+from .models import Payment, PaymentOrder, Refund, WebhookEvent
+from .refunds import open_refund
+
+log = logging.getLogger(__name__)
+
+# Stripe statuses of a PaymentIntent that will not take money without the buyer doing something new.
+_FAILED_INTENT_STATUSES = ("requires_payment_method", "canceled")
+STALE_PAYMENT_SECONDS = 120
+
+
+# --- the replica of orders ------------------------------------------------------------------------------------------
+
+@transactional
+def apply_order_created(order_id, version, user_id, status, price, currency, expires_at):
+    """Start the replica of an order (version 0); return whether it changed."""
+    return apply_in_order(PaymentOrder, order_id, version, {
+        "status": status, "amount": price, "currency": currency, "user_id": user_id,
+        "expires_at": _parse_time(expires_at)})
+
+
+@transactional
+def apply_order_status(order_id, version, status):
+    """Apply a later version of an order (cancelled, complete) to the replica; return whether it changed."""
+    return apply_in_order(PaymentOrder, order_id, version, {"status": status})
+
+
+def _parse_time(value):
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+# --- paying ---------------------------------------------------------------------------------------------------------
+
+def pay_for_order(order_id, user_id, token):
+    """Charge the order's amount once through a confirmed PaymentIntent; return (payment, client_secret or None)."""
+    problems = {}
+    if not isinstance(order_id, str) or not order_id.strip():
+        problems["orderId"] = "orderId is required"
+    if not isinstance(token, str) or not token.startswith(("pm_", "tok_")) or len(token) > 255:
+        problems["token"] = PaymentTokenInvalidError.message
+    if problems:
+        raise ValidationError(problems)
+    payment = _claim_payment_slot(order_id.strip(), user_id)
+    payment_id = str(payment.id)
+    try:
+        intent = gateway.create_payment_intent(token, payment.amount, payment.currency,
+                                               {"order_id": payment.order_id, "payment_id": payment_id})
+    except stripe.CardError as exc:
+        message = exc.user_message or "Your card was declined."
+        record_payment_failure(payment_id, message, _intent_id_of_error(exc))
+        raise PaymentDeclinedError(message) from None
+    except stripe.APIConnectionError:
+        # Not knowing is treated as "not charged": the slot is released. Should Stripe have charged after all, its
+        # payment_intent.succeeded webhook records the money (or refunds it if the order was paid meanwhile).
+        log.warning("Stripe unreachable while paying for order %s", payment.order_id, exc_info=True)
+        record_payment_failure(payment_id, "The payment provider could not be reached")
+        raise PaymentProviderUnavailableError() from None
+    except stripe.StripeError as exc:
+        log.warning("Stripe refused a payment for order %s: %s", payment.order_id, exc)
+        record_payment_failure(payment_id, exc.user_message or "The payment provider refused the payment")
+        if isinstance(exc, stripe.InvalidRequestError) and (exc.http_status == 404 or exc.param in (
+                "source", "payment_method")):
+            # Stripe does not know the token (or refuses it as a card): the client's mistake, not an outage.
+            raise PaymentTokenInvalidError("The card token is not valid") from None
+        raise PaymentProviderError(exc.user_message or None) from None
+    except BaseException:
+        record_payment_failure(payment_id, "The payment attempt was interrupted")
+        raise
+    return _settle(payment_id, intent)
+
+
+def _claim_payment_slot(order_id, user_id):
+    try:
+        return _insert_attempt(order_id, user_id)
+    except DuplicateKeyError:
+        # Another request claimed the slot between our read and our insert: the unique index decided.
+        holder = Payment.objects(order_id=order_id, holds_slot=True).first()
+        if holder is not None and holder.status == "succeeded":
+            raise OrderAlreadyPaidError() from None
+        raise PaymentInProgressError() from None
+
+
+@transactional
+def _insert_attempt(order_id, user_id):
+    work = current()
+    order = work.get(PaymentOrder, id=order_id)
+    if order is None:
+        raise OrderNotFoundError()
+    if order.user_id != user_id:
+        raise OrderNotOwnedError()
+    if order.status == "complete":
+        raise OrderAlreadyPaidError()
+    if not order.payable:
+        raise OrderCancelledError()
+    if order.expires_at is not None and order.expires_at <= utcnow():
+        raise OrderExpiredError()
+    holder = work.find(Payment, {"order_id": order_id, "holds_slot": True}, limit=1)
+    if holder:
+        raise OrderAlreadyPaidError() if holder[0].status == "succeeded" else PaymentInProgressError()
+    return work.insert(Payment(order_id=order_id, user_id=user_id, amount=order.amount, currency=order.currency,
+                               status="pending", holds_slot=True))
+
+
+def _intent_id_of_error(exc):
+    error = (exc.json_body or {}).get("error") or {}
+    intent = error.get("payment_intent")
+    return intent.get("id") if isinstance(intent, dict) else intent
+
+
+def _settle(payment_id, intent):
+    """Record what Stripe answered for an attempt; return (payment, client_secret when the buyer must act)."""
+    if intent.status == "succeeded":
+        return record_payment_success(payment_id, intent.id), None
+    if intent.status in _FAILED_INTENT_STATUSES:
+        message = _intent_failure_message(intent) or "Your card was declined."
+        record_payment_failure(payment_id, message, intent.id)
+        raise PaymentDeclinedError(message)
+    # requires_action (3-D Secure), processing…: the attempt stays pending and keeps the slot; the page finishes it
+    # with confirmCardPayment and the webhook (or a sync) records the outcome.
+    return record_stripe_id(payment_id, intent.id), intent.client_secret
+
+
+def _intent_failure_message(intent):
+    error = intent.last_payment_error if "last_payment_error" in intent else None
+    return error["message"] if error and "message" in error else None
+
+
+@transactional
+def record_stripe_id(payment_id, stripe_id):
+    """Remember which PaymentIntent an attempt created; return the attempt."""
+    work = current()
+    payment = work.get(Payment, id=ObjectId(payment_id))
+    if payment.stripe_id != stripe_id and payment.status == "pending":
+        work.update(payment, stripe_id=stripe_id)
+    return payment
+
+
+@transactional
+def record_payment_failure(payment_id, message, stripe_id=None):
+    """Mark a pending attempt failed and free the order's payment slot; return the attempt."""
+    work = current()
+    payment = work.get(Payment, id=ObjectId(payment_id))
+    if payment is None or payment.status != "pending":
+        return payment  # a success recorded meanwhile wins over a stale failure
+    work.update(payment, status="failed", holds_slot=None, failure_message=message[:500],
+                stripe_id=stripe_id or payment.stripe_id, finished_at=utcnow())
+    return payment
+
+
+@transactional
+def record_payment_success(payment_id, stripe_id):
+    """Record that Stripe took the money for an attempt, once; emit PaymentSucceeded or refund if it is unwanted."""
+    work = current()
+    payment = work.get(Payment, id=ObjectId(payment_id))
+    if payment is None or payment.status == "succeeded":
+        return payment  # recorded before (the request and the webhook both report it): one effect
+    others = work.find(Payment, {"order_id": payment.order_id, "holds_slot": True, "_id": {"$ne": payment.id}},
+                       limit=1)
+    order = work.get(PaymentOrder, id=payment.order_id)
+    work.update(payment, status="succeeded", stripe_id=stripe_id, failure_message=None, finished_at=utcnow(),
+                holds_slot=None if others else True)
+    if others:
+        # The order is paid (or being paid) by another attempt: this money must go back.
+        open_refund(payment, "duplicate payment")
+    elif order is not None and order.status == "cancelled":
+        open_refund(payment, "order cancelled")
+    else:
+        emit(PaymentSucceeded(aggregate_id=str(payment.id), version=payment.version, order_id=payment.order_id,
+                              stripe_id=stripe_id, amount=payment.amount, currency=payment.currency))
+    return payment
+
+
+def sync_payment(payment_id):
+    """Record how Stripe says a pending attempt stands; return (attempt, client_secret while 3-D Secure is due)."""
+    payment = Payment.objects(id=payment_id).first()
+    if payment is None or payment.status != "pending" or not payment.stripe_id:
+        return payment, None
+    try:
+        intent = gateway.retrieve_payment_intent(payment.stripe_id)
+    except stripe.APIConnectionError:
+        raise PaymentProviderUnavailableError() from None
+    if intent.status == "succeeded":
+        return record_payment_success(payment_id, intent.id), None
+    if intent.status in _FAILED_INTENT_STATUSES:
+        return record_payment_failure(payment_id, _intent_failure_message(intent) or "The payment failed",
+                                      intent.id), None
+    return payment, intent.client_secret if intent.status == "requires_action" else None
+
+
+# --- webhooks -------------------------------------------------------------------------------------------------------
+
+class WebhookSignatureError(ValidationError):
+    """The webhook body is not signed with our secret, or the signature is too old."""
+
+    def __init__(self):
+        super().__init__({"Stripe-Signature": "Invalid or expired webhook signature"})
+
+
+def handle_webhook(payload, sig_header):
+    """Verify a Stripe webhook and apply it once per Stripe event id; return what was done."""
+    try:
+        event = gateway.verify_webhook(payload, sig_header)
+    except (stripe.SignatureVerificationError, ValueError):
+        raise WebhookSignatureError() from None
+    intent = event.data.object if event.type.startswith("payment_intent.") and "data" in event else None
+    facts = None
+    if intent is not None:
+        metadata = intent.metadata.to_dict() if intent.metadata else {}
+        facts = {"id": intent.id, "amount": intent.amount, "currency": intent.currency, "metadata": metadata,
+                 "message": _intent_failure_message(intent)}
+    try:
+        return _apply_webhook(event.id, event.type, facts)
+    except DuplicateKeyError:
+        return "duplicate"  # the same event delivered twice at once: the other delivery applied it
+
+
+@transactional
+def _apply_webhook(event_id, event_type, intent):
+    work = current()
+    if work.get(WebhookEvent, id=event_id) is not None:
+        return "duplicate"
+    work.insert(WebhookEvent(id=event_id, type=event_type, object_id=intent["id"] if intent else None))
+    if intent is None or event_type not in ("payment_intent.succeeded", "payment_intent.payment_failed"):
+        return "ignored"
+    payment = _payment_for_intent(intent, adopt=event_type == "payment_intent.succeeded")
+    if payment is None:
+        log.warning("webhook %s: no payment of ours for PaymentIntent %s", event_id, intent["id"])
+        return "unknown"
+    if event_type == "payment_intent.succeeded":
+        record_payment_success(str(payment.id), intent["id"])
+        return "succeeded"
+    record_payment_failure(str(payment.id), intent["message"] or "The payment failed", intent["id"])
+    return "failed"
+
+
+def _payment_for_intent(intent, adopt):
+    work = current()
+    payment_id = intent["metadata"].get("payment_id", "")
+    if ObjectId.is_valid(payment_id):
+        payment = work.get(Payment, id=ObjectId(payment_id))
+        if payment is not None:
+            return payment
+    found = work.find(Payment, {"stripe_id": intent["id"]}, limit=1)
+    if found:
+        return found[0]
+    order = work.get(PaymentOrder, id=intent["metadata"].get("order_id", ""))
+    if not adopt or order is None:
+        return None
+    # Money for one of our orders that no attempt of ours knows (made outside this app): record it as an attempt so
+    # that it is either the order's payment or refunded, never lost.
+    return work.insert(Payment(order_id=order.id, user_id=order.user_id, amount=intent["amount"],
+                               currency=intent["currency"].upper(), status="pending", stripe_id=intent["id"]))
+
+
+# --- sweeps: work that Huey or Stripe's single webhook delivery may have lost --------------------------------------
+
+def reconcile_stale_payments(older_than_seconds=STALE_PAYMENT_SECONDS, limit=50):
+    """Settle attempts left pending (a lost webhook, a crashed request) from what Stripe says; return how many."""
+    now = utcnow()
+    cutoff = now - timedelta(seconds=older_than_seconds)
+    # Each stale attempt is asked about at most once a minute, so abandoned 3-D Secure checks cost little.
+    due = {"status": "pending", "created_at": {"$lt": cutoff},
+           "$or": [{"checked_at": None}, {"checked_at": {"$lt": now - timedelta(seconds=60)}}]}
+    settled = 0
+    for raw in Payment._get_collection().find(due, projection={"_id": 1, "stripe_id": 1, "order_id": 1},
+                                              limit=limit):
+        payment_id = str(raw["_id"])
+        Payment._get_collection().update_one({"_id": raw["_id"]}, {"$set": {"checked_at": now}})
+        if not raw.get("stripe_id"):
+            # The request died before Stripe answered. If Stripe did charge, its webhook still records the money.
+            record_payment_failure(payment_id, "The payment attempt was interrupted")
+            settled += 1
+            continue
+        try:
+            payment, client_secret = sync_payment(payment_id)
+        except PaymentProviderUnavailableError:
+            return settled  # Stripe is away: try again next sweep
+        order = PaymentOrder.objects(id=raw["order_id"]).first()
+        if client_secret and (order is None or not order.payable):
+            # 3-D Secure abandoned and the order is over: free the attempt. A late success is refunded by the webhook.
+            record_payment_failure(payment_id, "Authentication was not completed in time")
+            settled += 1
+            continue
+        settled += payment is not None and payment.status != "pending"
+    return settled
+
+
+# --- reads for pages and the API ------------------------------------------------------------------------------------
+
+def order_payment_state(order_id):
+    """Return what payments knows about an order: its replica, attempts (newest first) and refunds."""
+    return {
+        "order": PaymentOrder.objects(id=order_id).first(),
+        "payments": list(Payment.objects(order_id=order_id).order_by("-created_at")),
+        "refunds": list(Refund.objects(order_id=order_id).order_by("-created_at")),
+    }
