@@ -37,6 +37,12 @@ _SETTINGS = {
     "LOCALSTRIPE_PORT": (int, 8420),
     "WORKER_THREADS": (int, 4),
     "WEB_WORKERS": (int, 2),
+    "NATS_STREAM": (str, "TICKETING"),
+    "NATS_SUBJECT_PREFIX": (str, "events"),
+    "NATS_MAX_DELIVER": (int, 5),
+    "NATS_ACK_WAIT_SECONDS": (float, 30.0),
+    "NATS_TIMEOUT_SECONDS": (float, 5.0),
+    "TRUSTED_PROXY_COUNT": (int, 0),
 }
 
 
