@@ -1,4 +1,9 @@
-"""The orders context (being built)."""
+"""The orders context: buyers' reservations of tickets (orders), their expiry, and the replica of tickets for sale.
 
-BLUEPRINTS = []
-API_BLUEPRINTS = []
+It owns the `orders_*` collections; it learns about tickets and payments only from their events.
+"""
+
+from . import api, views
+
+BLUEPRINTS = [views.bp]
+API_BLUEPRINTS = [api.bp]

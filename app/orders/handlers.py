@@ -1,3 +1,25 @@
-"""Reactions of the orders context to other contexts' events."""
+"""Reactions of the orders context to other contexts' events: the tickets replica, and payments."""
 
-HANDLERS = {}
+from app.payments.events import PaymentSucceeded
+from app.tickets.events import TicketCreated, TicketUpdated
+
+from . import services
+
+
+def replicate_ticket(event):
+    """Apply a ticket's new version to orders' replica of the tickets."""
+    services.record_ticket(event.aggregate_id, event.version, title=event.title, price=event.price,
+                           currency=event.currency, user_id=event.user_id, status=event.status,
+                           order_id=event.order_id)
+
+
+def complete_paid_order(event):
+    """Complete the order a payment succeeded for (or reject the payment if the order ended)."""
+    services.complete_order(event.order_id, event.aggregate_id)
+
+
+HANDLERS = {
+    TicketCreated.type: [replicate_ticket],
+    TicketUpdated.type: [replicate_ticket],
+    PaymentSucceeded.type: [complete_paid_order],
+}

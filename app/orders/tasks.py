@@ -1,3 +1,14 @@
-"""Huey tasks of the orders context."""
+"""Huey tasks of the orders context: the expiry timer, and the sweep that stands in for lost timers."""
 
-SWEEPS = []
+from app.platform.queue import task
+
+from . import services
+
+
+@task()
+def expire_order_task(order_id):
+    """Expire the order if it is still unpaid when its timer fires."""
+    services.expire_order(order_id)
+
+
+SWEEPS = [services.cancel_overdue_orders]

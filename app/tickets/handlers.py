@@ -1,3 +1,27 @@
-"""Reactions of the tickets context to other contexts' events."""
+"""Reactions of the tickets context to other contexts' events: a ticket's status follows its orders."""
 
-HANDLERS = {}
+from app.orders.events import OrderCancelled, OrderCompleted, OrderCreated
+
+from . import services
+
+
+def reserve_for_new_order(event):
+    """Reserve the ticket an order was placed for."""
+    services.reserve_ticket(event.ticket_id, event.aggregate_id)
+
+
+def release_for_cancelled_order(event):
+    """Put the ticket of a cancelled or expired order back on sale."""
+    services.release_ticket(event.ticket_id, event.aggregate_id)
+
+
+def sell_for_completed_order(event):
+    """Mark the ticket of a paid order sold."""
+    services.sell_ticket(event.ticket_id, event.aggregate_id)
+
+
+HANDLERS = {
+    OrderCreated.type: [reserve_for_new_order],
+    OrderCancelled.type: [release_for_cancelled_order],
+    OrderCompleted.type: [sell_for_completed_order],
+}

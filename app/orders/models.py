@@ -1,0 +1,51 @@
+"""The orders context's documents: orders, and its replica of the tickets it can sell."""
+
+import mongoengine as me
+
+from app.platform.documents import Document, VersionedDocument, utcnow
+
+CREATED, CANCELLED, AWAITING_PAYMENT, COMPLETE = "created", "cancelled", "awaiting:payment", "complete"
+STATUSES = (CREATED, CANCELLED, AWAITING_PAYMENT, COMPLETE)
+UNPAID = (CREATED, AWAITING_PAYMENT)
+
+
+class TicketSnapshot(me.EmbeddedDocument):
+    """The ticket as it was when the order was placed: what the buyer agreed to pay."""
+
+    id = me.StringField(required=True)
+    title = me.StringField(required=True)
+    price = me.IntField(required=True)  # minor units of `currency`
+    currency = me.StringField(required=True)
+
+
+class Order(VersionedDocument):
+    """A buyer's reservation of one ticket, to be paid before `expires_at`.
+
+    `active` is true for every status but cancelled; a unique partial index on (ticket_id where active) is what
+    guarantees one active order per ticket.
+    """
+
+    meta = {"collection": "orders_orders"}
+    user_id = me.StringField(required=True)
+    status = me.StringField(required=True, choices=STATUSES, default=CREATED)
+    expires_at = me.DateTimeField(required=True)
+    ticket_id = me.StringField(required=True)
+    ticket = me.EmbeddedDocumentField(TicketSnapshot, required=True)
+    active = me.BooleanField(required=True, default=True)
+    cancel_reason = me.StringField(null=True, choices=("cancelled", "expired"))
+    payment_id = me.StringField(null=True)
+    created_at = me.DateTimeField(required=True, default=utcnow)
+
+
+class TicketReplica(Document):
+    """Orders' own copy of a ticket, built from the tickets' events in version order."""
+
+    meta = {"collection": "orders_tickets"}
+    id = me.StringField(primary_key=True)
+    title = me.StringField(required=True)
+    price = me.IntField(required=True)
+    currency = me.StringField(required=True)
+    user_id = me.StringField(required=True)
+    status = me.StringField(required=True)
+    order_id = me.StringField(null=True)
+    version = me.IntField(required=True)

@@ -1,0 +1,175 @@
+"""Use cases of the orders context: placing, cancelling, expiring and completing orders, and the tickets replica."""
+
+import logging
+from datetime import timedelta
+
+from bson import ObjectId
+from flask import current_app
+from pymongo.errors import DuplicateKeyError
+
+from app.platform.documents import utcnow
+from app.platform.events import emit
+from app.platform.replicas import apply_in_order
+from app.platform.uow import current, transactional
+
+from .errors import (
+    OrderAlreadyPaidError,
+    OrderNotFoundError,
+    OrderNotOwnedError,
+    TicketAlreadyReservedError,
+    TicketAlreadySoldError,
+    TicketNotFoundError,
+    TicketOwnedByBuyerError,
+)
+from .events import OrderCancelled, OrderCompleted, OrderCreated, OrderPaymentRejected
+from .models import (
+    CANCELLED,
+    COMPLETE,
+    CREATED,
+    UNPAID,
+    Order,
+    TicketReplica,
+    TicketSnapshot,
+)
+
+log = logging.getLogger(__name__)
+SWEEP_BATCH = 200
+
+
+@transactional
+def place_order(user_id, ticket_id):
+    """Reserve an available ticket for a buyer until now + ORDER_EXPIRATION_SECONDS."""
+    work = current()
+    ticket = work.get(TicketReplica, id=ticket_id) if isinstance(ticket_id, str) else None
+    if ticket is None:
+        raise TicketNotFoundError(field="ticketId")
+    if ticket.user_id == user_id:
+        raise TicketOwnedByBuyerError(field="ticketId")
+    if ticket.status == "sold":
+        raise TicketAlreadySoldError(field="ticketId")
+    now = _now_ms()
+    order = Order(
+        user_id=user_id, status=CREATED, ticket_id=ticket_id, active=True, created_at=now,
+        expires_at=now + timedelta(seconds=current_app.config["ORDER_EXPIRATION_SECONDS"]),
+        ticket=TicketSnapshot(id=ticket_id, title=ticket.title, price=ticket.price, currency=ticket.currency),
+    )
+    try:
+        # The invariant lives in the database: a unique index on ticket_id over active orders. No read-then-write.
+        work.insert(order)
+    except DuplicateKeyError:
+        raise TicketAlreadyReservedError(field="ticketId") from None
+    emit(OrderCreated(aggregate_id=str(order.id), version=order.version, user_id=user_id, status=order.status,
+                      expires_at=iso_utc(order.expires_at), ticket_id=ticket_id, price=ticket.price,
+                      currency=ticket.currency))
+    # Only a committed order gets a timer; the sweep finds the order again if Huey loses it.
+    work.after_commit(f"expire:{order.id}", lambda: _schedule_expiry(str(order.id), order.expires_at))
+    return order
+
+
+@transactional
+def cancel_order(order_id, user_id):
+    """Cancel the buyer's unpaid order; cancelling a cancelled order changes nothing."""
+    order = _load(order_id)
+    if order.user_id != user_id:
+        raise OrderNotOwnedError()
+    if order.status == COMPLETE:
+        raise OrderAlreadyPaidError()
+    if order.status == CANCELLED:
+        return order
+    _cancel(order, "cancelled")
+    return order
+
+
+@transactional
+def expire_order(order_id):
+    """Cancel the order if it is still unpaid and its time is up; return whether it did."""
+    order = current().get(Order, id=ObjectId(order_id)) if ObjectId.is_valid(order_id) else None
+    # A timer for a paid or already cancelled order does nothing: it may only ever end its own unpaid order.
+    if order is None or order.status not in UNPAID or order.expires_at > utcnow():
+        return False
+    _cancel(order, "expired")
+    return True
+
+
+def cancel_overdue_orders():
+    """Expire every unpaid order whose time is up (finds the timers Huey lost); return how many it expired."""
+    overdue = (Order.objects(status__in=UNPAID, expires_at__lte=utcnow()).order_by("expires_at").only("id")
+               .limit(SWEEP_BATCH))
+    expired = 0
+    for order in overdue:
+        try:
+            expired += expire_order(str(order.id))
+        except Exception:
+            # One order that fails must not keep the others from expiring; the next sweep tries it again.
+            log.exception("could not expire overdue order %s", order.id)
+    if expired:
+        log.info("sweep expired %s overdue orders", expired)
+    return expired
+
+
+@transactional
+def complete_order(order_id, payment_id):
+    """Mark the order paid; a payment for an order that can no longer be paid is rejected (to be refunded)."""
+    order = current().get(Order, id=ObjectId(order_id)) if ObjectId.is_valid(order_id) else None
+    if order is None:
+        log.error("payment %s is for order %s, which orders does not know", payment_id, order_id)
+        return False
+    if order.status == COMPLETE:
+        if order.payment_id != payment_id:
+            _reject_payment(order, payment_id, "already paid")
+        return False
+    if order.status == CANCELLED:
+        _reject_payment(order, payment_id, order.cancel_reason or "cancelled")
+        return False
+    # Paid before the timer ran, even if just past expires_at: the money is in and the ticket is still ours.
+    current().update(order, status=COMPLETE, payment_id=payment_id)
+    emit(OrderCompleted(aggregate_id=str(order.id), version=order.version, user_id=order.user_id,
+                        ticket_id=order.ticket_id, payment_id=payment_id))
+    return True
+
+
+@transactional
+def record_ticket(ticket_id, version, title, price, currency, user_id, status, order_id):
+    """Apply one version of a ticket to the replica, strictly after the version before it."""
+    return apply_in_order(TicketReplica, ticket_id, version, {
+        "title": title, "price": price, "currency": currency, "user_id": user_id, "status": status,
+        "order_id": order_id,
+    })
+
+
+def iso_utc(moment):
+    """Return an aware datetime as ISO 8601 UTC with milliseconds and a Z, as JavaScript's toISOString does."""
+    return moment.astimezone(utcnow().tzinfo).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _cancel(order, reason):
+    current().update(order, status=CANCELLED, active=False, cancel_reason=reason)
+    emit(OrderCancelled(aggregate_id=str(order.id), version=order.version, user_id=order.user_id,
+                        ticket_id=order.ticket_id, reason=reason))
+
+
+def _reject_payment(order, payment_id, reason):
+    log.warning("rejecting payment %s for order %s: %s", payment_id, order.id, reason)
+    emit(OrderPaymentRejected(aggregate_id=str(order.id), version=order.version, payment_id=payment_id,
+                              reason=reason))
+
+
+def _load(order_id):
+    order = current().get(Order, id=ObjectId(order_id)) if ObjectId.is_valid(order_id) else None
+    if order is None:
+        raise OrderNotFoundError()
+    return order
+
+
+def _now_ms():
+    # MongoDB keeps milliseconds: trim now so the stored expiry is exactly the one the timer and the API see.
+    now = utcnow()
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def _schedule_expiry(order_id, expires_at):
+    from .tasks import (
+        expire_order_task,  # tasks call services; importing it here avoids a cycle
+    )
+
+    expire_order_task.schedule(args=(order_id,), eta=expires_at)

@@ -1,0 +1,131 @@
+"""Use cases of the tickets context: listing and editing tickets, and following the orders' reservations."""
+
+import logging
+
+from bson import ObjectId
+from flask import current_app
+
+from app.platform.errors import EventNotReadyError, ValidationError
+from app.platform.events import emit
+from app.platform.uow import current, transactional
+
+from .errors import TicketNotEditableError, TicketNotFoundError, TicketNotOwnedError
+from .events import TicketCreated, TicketUpdated
+from .models import AVAILABLE, RESERVED, SOLD, Ticket
+from .money import PriceError, to_minor
+
+log = logging.getLogger(__name__)
+MAX_TITLE = 200
+
+
+def validate_listing(title, price, currency):
+    """Return {title, price (minor units)} from what a seller typed, or raise ValidationError naming each bad field."""
+    errors = {}
+    clean_title = title.strip() if isinstance(title, str) else ""
+    if not clean_title:
+        errors["title"] = "Title is required"
+    elif len(clean_title) > MAX_TITLE:
+        errors["title"] = f"Title must be at most {MAX_TITLE} characters"
+    try:
+        minor = to_minor(price, currency)
+    except PriceError as exc:
+        errors["price"] = str(exc)
+    if errors:
+        raise ValidationError(errors)
+    return {"title": clean_title, "price": minor}
+
+
+@transactional
+def create_ticket(user_id, title, price):
+    """List a ticket for sale at a major-unit price in the configured currency."""
+    currency = current_app.config["CURRENCY"].upper()
+    fields = validate_listing(title, price, currency)
+    ticket = current().insert(Ticket(user_id=user_id, currency=currency, **fields))
+    emit(TicketCreated(aggregate_id=str(ticket.id), version=ticket.version, title=ticket.title, price=ticket.price,
+                       currency=ticket.currency, user_id=ticket.user_id, status=ticket.status,
+                       order_id=ticket.order_id))
+    return ticket
+
+
+@transactional
+def update_ticket(ticket_id, user_id, title, price):
+    """Change the title and price of the seller's own ticket while it is available."""
+    ticket = _load(ticket_id)
+    if ticket.user_id != user_id:
+        raise TicketNotOwnedError()
+    fields = validate_listing(title, price, ticket.currency)
+    if ticket.status != AVAILABLE:
+        raise TicketNotEditableError("Cannot edit a sold ticket" if ticket.status == SOLD else None)
+    current().update(ticket, **fields)
+    _emit_updated(ticket)
+    return ticket
+
+
+@transactional
+def reserve_ticket(ticket_id, order_id):
+    """Mark the ticket reserved by an order; return whether it changed."""
+    ticket = _load_for_event(ticket_id)
+    if ticket is None or order_id == ticket.order_id or order_id in ticket.ended_order_ids:
+        return False  # a redelivery, or the order ended before its creation reached us
+    if ticket.status == SOLD:
+        return False  # sold to a later order: this one ended and its cancellation is on its way
+    if ticket.status == RESERVED:
+        # Orders allow one active order per ticket, so one of the two has ended and that news is still travelling.
+        # Wait for it instead of guessing which one holds the ticket now.
+        raise EventNotReadyError(f"ticket {ticket_id} is held by order {ticket.order_id}, not yet by {order_id}")
+    current().update(ticket, status=RESERVED, order_id=order_id)
+    _emit_updated(ticket)
+    return True
+
+
+@transactional
+def release_ticket(ticket_id, order_id):
+    """Put the ticket back on sale if this (ended) order holds it; return whether it changed."""
+    ticket = _load_for_event(ticket_id)
+    if ticket is None:
+        return False
+    ended = [*ticket.ended_order_ids, order_id] if order_id not in ticket.ended_order_ids else ticket.ended_order_ids
+    if ticket.status == RESERVED and ticket.order_id == order_id:
+        current().update(ticket, status=AVAILABLE, order_id=None, ended_order_ids=ended)
+        _emit_updated(ticket)
+        return True
+    # Not the holder (a stale cancellation, or it arrived before its creation): remember it ended, change nothing
+    # anyone can see, and so keep the version and emit nothing.
+    current().collection(Ticket).update_one({"_id": ticket.pk}, {"$addToSet": {"ended_order_ids": order_id}},
+                                            session=current().session)
+    return False
+
+
+@transactional
+def sell_ticket(ticket_id, order_id):
+    """Mark the ticket sold to a paid order; return whether it changed."""
+    ticket = _load_for_event(ticket_id)
+    if ticket is None or (ticket.status == SOLD and ticket.order_id == order_id):
+        return False
+    if ticket.status == SOLD:
+        log.error("ticket %s is sold to order %s; order %s was paid too", ticket_id, ticket.order_id, order_id)
+        return False
+    # A paid order is final and the only active one, so it wins over any older holder whose end is still travelling.
+    current().update(ticket, status=SOLD, order_id=order_id)
+    _emit_updated(ticket)
+    return True
+
+
+def _emit_updated(ticket):
+    emit(TicketUpdated(aggregate_id=str(ticket.id), version=ticket.version, title=ticket.title, price=ticket.price,
+                       currency=ticket.currency, user_id=ticket.user_id, status=ticket.status,
+                       order_id=ticket.order_id))
+
+
+def _load(ticket_id):
+    ticket = current().get(Ticket, id=ObjectId(ticket_id)) if ObjectId.is_valid(ticket_id) else None
+    if ticket is None:
+        raise TicketNotFoundError()
+    return ticket
+
+
+def _load_for_event(ticket_id):
+    ticket = current().get(Ticket, id=ObjectId(ticket_id)) if ObjectId.is_valid(ticket_id) else None
+    if ticket is None:
+        log.warning("an order refers to ticket %s, which tickets does not know", ticket_id)
+    return ticket

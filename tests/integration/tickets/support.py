@@ -1,0 +1,55 @@
+"""Helpers shared by the tickets and orders tests: signed-in clients, in-process queue draining, CSRF tokens."""
+
+import re
+import uuid
+
+from bson import ObjectId
+
+from app.tickets import services as tickets
+
+
+def sign_in(client, user_id=None, email=None):
+    """Sign the client in by writing the session as the auth context does; return the user id."""
+    user_id = user_id or str(ObjectId())
+    with client.session_transaction() as session:
+        session["_user_id"] = user_id
+        session["user_email"] = email or f"user-{uuid.uuid4().hex[:8]}@example.com"
+        session["_fresh"] = True
+    return user_id
+
+
+def user_client(app, email=None):
+    """Return (client, user id) for a new signed-in user."""
+    client = app.test_client()
+    return client, sign_in(client, email=email)
+
+
+def drain(app, limit=500):
+    """Run the queued Huey tasks (relay, deliveries) in this process until the queue is empty; return how many."""
+    huey = app.extensions["huey"]
+    ran = 0
+    # Check the size first: an empty Redis queue makes dequeue() block for its read timeout.
+    while ran < limit and huey.pending_count():
+        task = huey.dequeue()
+        if task is None:
+            return ran
+        huey.execute(task)
+        ran += 1
+    return ran
+
+
+def list_ticket(app, seller_id, title="Concert", price=20.5):
+    """List a ticket through the tickets service and let its event reach orders' replica; return its id."""
+    ticket = tickets.create_ticket(seller_id, title, price)
+    drain(app)
+    return str(ticket.id)
+
+
+def csrf_token(client, path):
+    """Return the CSRF token of the form on the page at `path`."""
+    response = client.get(path)
+    assert response.status_code == 200, response.status_code
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"',
+                      response.get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1) or match.group(2)
