@@ -47,7 +47,7 @@ def gated_server_class():
         wait_seconds = 5.0
         # A healthy unit of work sends its commands milliseconds apart; a transaction silent this long belongs to a
         # client that died or hung.
-        transaction_idle_seconds = 3.0
+        transaction_idle_seconds = 2.0
 
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
@@ -55,6 +55,7 @@ def gated_server_class():
             self._holder = None  # session key of the open transaction
             self._holder_active_at = 0.0
             self._holder_connections = set()
+            self._streams = {}
 
         async def _dispatch_wire_request(self, header, payload, *, connection):
             key, starts, ends = self._describe(header, payload)
@@ -66,6 +67,11 @@ def gated_server_class():
                 return await self._run_in_transaction(header, payload, connection, ends)
             if not await self._enter(connection):
                 return await super()._dispatch_wire_request(header, payload, connection=connection)
+            if self._client_gone():
+                # The client gave up while queued (its timeout closed the socket): running its command now, above all
+                # a transaction start, would hold the gate for nobody.
+                self._gate.release()
+                return None
             if starts:
                 self._holder, self._holder_active_at = key, time.monotonic()
                 self._holder_connections = {connection.connection_id}
@@ -125,10 +131,16 @@ def gated_server_class():
             if self._holder is not None and time.monotonic() - self._holder_active_at > self.transaction_idle_seconds:
                 self._abort_holder(f"was silent for over {self.transaction_idle_seconds}s")
 
+        def _client_gone(self):
+            streams = self._streams.get(asyncio.current_task())
+            return streams is not None and (streams[0].at_eof() or streams[1].is_closing())
+
         async def _handle_connection(self, reader, writer):
+            self._streams[asyncio.current_task()] = (reader, writer)
             try:
                 await super()._handle_connection(reader, writer)
             finally:
+                self._streams.pop(asyncio.current_task(), None)
                 live = set(self._connections._connections)
                 if self._holder is not None and not (self._holder_connections & live):
                     self._abort_holder("disconnected")
