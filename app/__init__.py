@@ -8,7 +8,7 @@ from flask import Flask, redirect, request
 from jinja2 import StrictUndefined
 
 from . import config as settings
-from . import demo
+from . import demo, presentation
 from .extensions import csrf, huey, limiter, login_manager, mongo
 from .platform import cli, health, http, identity, outbox, slots
 from .platform.subscriptions import Subscriptions
@@ -43,6 +43,7 @@ def create_app(config=None):
     app.cli.add_command(cli.outbox_cli)
     app.cli.add_command(cli.db_cli)
     demo.init_app(app)
+    presentation.init_app(app)
     _wire_events(app)
     activate(app)
     return app

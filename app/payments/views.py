@@ -83,7 +83,9 @@ def render_order_slot(order_id, status, amount, currency, expires_at, user_id, *
         order_id=str(order_id), owner=owner, paid=paid, pending=pending, refunds=state["refunds"],
         payable=status in PAYABLE_STATUSES and not expired and state["order"] is not None,
         replica_missing=state["order"] is None and status in PAYABLE_STATUSES,
-        amount_text=format_money(amount, currency), format_money=format_money,
+        amount_text=format_money(amount, currency), format_money=format_money, amount=amount, currency=currency,
+        paid_at=next((p.finished_at or p.created_at for p in state["payments"]
+                      if p.status == "succeeded" and p.holds_slot), None),
         last_failure=next((p.failure_message for p in state["payments"][:1] if p.status == "failed"), None),
         demo=stripe_settings["demo"], js_url=stripe_settings["js_url"],
         publishable_key=stripe_settings["publishable_key"],

@@ -82,4 +82,4 @@ def test_money_after_the_order_expired_is_refunded_and_the_ticket_stays_for_sale
     wait_until(lambda: _ticket_status(buyer, ticket_id) == "available", timeout=20,
                message="the ticket to be for sale again")
     page = buyer.get(f"/orders/{order_id}").get_data(as_text=True)
-    assert "Refunded 25.50 USD" in page
+    assert "Refunded $25.50" in page

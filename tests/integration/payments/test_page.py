@@ -27,7 +27,7 @@ def test_owner_sees_the_card_field_with_demo_stripe_js(app, client, localstripe_
     assert "Demo payments" in html
     assert f'<script src="{localstripe_server.url}/js.stripe.com/v3/"></script>' in html
     assert 'id="card-element"' in html
-    assert "Pay 20.50 USD" in html
+    assert "Pay $20.50" in html
     assert 'data-publishable-key="pk_test_demo"' in html
 
 

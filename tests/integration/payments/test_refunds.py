@@ -45,7 +45,7 @@ def test_money_arriving_after_the_order_expired_is_refunded(app, client, db, str
     assert event["order_id"] == order_id and event["refund_id"] == at_stripe.id
     html = render_order_slot(app, client, order_id=order_id, status="cancelled", amount=2050, currency="USD",
                              expires_at="2000-01-01T00:00:00Z", user_id=buyer)
-    assert "Refunded 20.50 USD" in html and "Paid" not in html
+    assert "Refunded $20.50" in html and "Paid" not in html
 
 
 def test_order_payment_rejected_refunds_the_payment_once(app, client, db, stripe_client, worker):

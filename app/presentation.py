@@ -1,0 +1,98 @@
+"""How the pages show things to people: money with its currency symbol, times as human text.
+
+These are Jinja filters and globals for every template of every context. They know no context and no business rule:
+a context hands them plain values (minor units and a currency code, an aware UTC datetime, a number of seconds).
+"""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from markupsafe import Markup, escape
+
+# ISO 4217 exponent 0: the minor unit is the major unit.
+_ZERO_DECIMAL = frozenset({"BIF", "CLP", "DJF", "GNF", "HUF", "ISK", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF",
+                           "UGX", "VND", "VUV", "XAF", "XOF", "XPF"})
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "CAD": "CA$", "AUD": "A$", "NZD": "NZ$"}
+
+
+def money(minor, currency):
+    """Return integer minor units as a price people read: "$20.50", "€1,000.00", "¥500", "20.50 SEK"."""
+    code = (currency or "").upper()
+    places = 0 if code in _ZERO_DECIMAL else 2
+    number = f"{Decimal(int(minor)).scaleb(-places):,.{places}f}"
+    symbol = _SYMBOLS.get(code)
+    return f"{symbol}{number}" if symbol else f"{number} {code}".strip()
+
+
+def clock(seconds):
+    """Return a number of seconds as a countdown reads it: "4:59", "1:02:03"; never negative."""
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _aware(value):
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)  # Python 3.11+ reads a trailing Z
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _plural(n, unit):
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+
+
+def ago(value, now=None):
+    """Return how long ago an instant was, as people say it: "just now", "2 minutes ago", "3 days ago"."""
+    now = now or datetime.now(UTC)
+    seconds = int((now - _aware(value)).total_seconds())
+    if seconds < 0:
+        return until(value, now)
+    if seconds < 45:
+        return "just now"
+    for size, unit in ((86400 * 365, "year"), (86400 * 30, "month"), (86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            return f"{_plural(seconds // size, unit)} ago"
+    return "just now"
+
+
+def until(value, now=None):
+    """Return how far off an instant is: "in 5 minutes", "in 2 hours" (or how long ago, once it passed)."""
+    now = now or datetime.now(UTC)
+    seconds = int((_aware(value) - now).total_seconds())
+    if seconds < 0:
+        return ago(value, now)
+    if seconds < 60:
+        return f"in {_plural(seconds, 'second')}"
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            return f"in {_plural(seconds // size, unit)}"
+    return "in a moment"
+
+
+def iso(value):
+    """Return an instant as ISO 8601 UTC with a Z, the way a <time datetime> attribute wants it."""
+    return _aware(value).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def utc_text(value):
+    """Return an instant as plain UTC text ("25 Nov 2026, 09:14 UTC"); the page's script shows it in local time."""
+    return _aware(value).astimezone(UTC).strftime("%-d %b %Y, %H:%M UTC")
+
+
+def time_ago(value):
+    """Return a <time> element saying how long ago an instant was, with the exact local time on hover."""
+    return Markup('<time datetime="{0}" title="{1}" data-relative="ago">{2}</time>').format(
+        iso(value), utc_text(value), ago(value))
+
+
+def time_tag(value):
+    """Return a <time> element showing the instant's date and time, converted to local time by the page's script."""
+    return Markup('<time datetime="{0}" data-local>{1}</time>').format(iso(value), escape(utc_text(value)))
+
+
+def init_app(app):
+    """Make the filters and globals available to every template."""
+    app.jinja_env.filters.update(money=money, clock=clock, ago=ago, until=until, iso=iso, utc_text=utc_text,
+                                 time_ago=time_ago, time_tag=time_tag)
+    app.jinja_env.globals.update(money=money)
