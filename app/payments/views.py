@@ -3,13 +3,14 @@
 from bson import ObjectId
 from flask import Blueprint, abort, jsonify, render_template, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from app.platform.documents import utcnow
 from app.platform.http import json_body
 
 from . import gateway, services
 from .errors import OrderNotFoundError, OrderNotOwnedError
-from .models import PAYABLE_STATUSES, Payment
+from .models import PAYABLE_STATUSES, Payment, PaymentOrder
 
 bp = Blueprint("payments", __name__, url_prefix="/payments", template_folder="templates")
 
@@ -23,6 +24,21 @@ def format_money(amount, currency):
     if currency in _ZERO_DECIMAL:
         return f"{amount:,} {currency}"
     return f"{amount / 100:,.2f} {currency}"
+
+
+@bp.get("/orders/<order_id>")
+@login_required
+def order_page(order_id):
+    """Show an order's payment box on a page of its own (the order page links here when payments is a service)."""
+    order = PaymentOrder.objects(id=order_id).first() if ObjectId.is_valid(order_id) else None
+    if order is None:
+        raise OrderNotFoundError()
+    if order.user_id != current_user.id:
+        raise OrderNotOwnedError()
+    panel = Markup(render_order_slot(order.id, order.status, order.amount, order.currency, order.expires_at,
+                                     order.user_id))
+    return render_template("payments/order.html", panel=panel, amount=order.amount, currency=order.currency,
+                           order_id=order.id)
 
 
 @bp.post("/orders/<order_id>/pay")

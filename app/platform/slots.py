@@ -1,7 +1,8 @@
 """Page slots: a context may add a fragment to another context's page without either importing the other.
 
 The composition root wires them: a context's init_app() calls `add(app, "order_page", render_fn)`, and a template
-calls `{{ slot("order_page", order_id=order.id) }}`; an empty slot renders nothing.
+calls `{{ slot("order_page", order_id=order.id) }}`; an empty slot renders nothing, and `has_slot(name)` tells a
+template so (when the filling context runs as another service, the page links to that service's own page instead).
 """
 
 from markupsafe import Markup
@@ -20,4 +21,8 @@ def init_app(app):
         fragments = [render(**kwargs) for render in app.extensions["slots"].get(name, ())]
         return Markup("").join(Markup(f) for f in fragments)
 
+    def has_slot(name):
+        return bool(app.extensions["slots"].get(name))
+
     app.jinja_env.globals["slot"] = slot
+    app.jinja_env.globals["has_slot"] = has_slot
