@@ -5,23 +5,15 @@ a context hands them plain values (minor units and a currency code, an aware UTC
 """
 
 from datetime import UTC, datetime
-from decimal import Decimal
 
 from markupsafe import Markup, escape
 
-# ISO 4217 exponent 0: the minor unit is the major unit.
-_ZERO_DECIMAL = frozenset({"BIF", "CLP", "DJF", "GNF", "HUF", "ISK", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF",
-                           "UGX", "VND", "VUV", "XAF", "XOF", "XPF"})
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "CAD": "CA$", "AUD": "A$", "NZD": "NZ$"}
+from app.platform.money import format_money
 
 
 def money(minor, currency):
     """Return integer minor units as a price people read: "$20.50", "€1,000.00", "¥500", "20.50 SEK"."""
-    code = (currency or "").upper()
-    places = 0 if code in _ZERO_DECIMAL else 2
-    number = f"{Decimal(int(minor)).scaleb(-places):,.{places}f}"
-    symbol = _SYMBOLS.get(code)
-    return f"{symbol}{number}" if symbol else f"{number} {code}".strip()
+    return format_money(minor, currency)
 
 
 def clock(seconds):

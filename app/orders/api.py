@@ -6,9 +6,9 @@ from flask_login import current_user, login_required
 
 from app.platform.errors import ValidationError
 from app.platform.http import json_body
+from app.platform.money import to_major
 
 from . import services
-from .money import to_major
 from .queries import find_order, orders_of
 
 bp = Blueprint("orders_api", __name__, url_prefix="/api/orders")

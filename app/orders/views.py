@@ -6,11 +6,11 @@ from flask_login import current_user, login_required
 
 from app.platform.documents import utcnow
 from app.platform.errors import DomainError
+from app.platform.money import format_money
 
 from . import services
 from .forms import CancelForm, PurchaseForm
 from .models import UNPAID
-from .money import format_money
 from .queries import find_order, orders_of
 
 bp = Blueprint("orders", __name__, template_folder="templates")

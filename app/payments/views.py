@@ -7,24 +7,13 @@ from markupsafe import Markup
 
 from app.platform.documents import utcnow
 from app.platform.http import json_body
+from app.platform.money import format_money
 
 from . import gateway, services
 from .errors import OrderNotFoundError, OrderNotOwnedError
 from .models import PAYABLE_STATUSES, Payment, PaymentOrder
 
 bp = Blueprint("payments", __name__, url_prefix="/payments", template_folder="templates")
-
-_ZERO_DECIMAL = {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV", "XAF",
-                 "XOF", "XPF"}
-
-
-def format_money(amount, currency):
-    """Return minor units as a human amount with its currency code, e.g. 2050 USD -> "20.50 USD"."""
-    currency = (currency or "").upper()
-    if currency in _ZERO_DECIMAL:
-        return f"{amount:,} {currency}"
-    return f"{amount / 100:,.2f} {currency}"
-
 
 @bp.get("/orders/<order_id>")
 @login_required

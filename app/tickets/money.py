@@ -1,20 +1,12 @@
-"""Prices: parsing a major-unit amount into integer minor units, and showing minor units with a currency symbol."""
+"""Prices: the rules for a price a seller types, parsed into integer minor units (showing them is the platform's)."""
 
 from decimal import Decimal, InvalidOperation
 
+from app.platform.money import exponent, format_money, input_value, to_major
+
 MAX_PRICE = Decimal(1000000)
-# Currencies whose minor unit is the major unit (ISO 4217 exponent 0); every other currency here uses cents.
-_ZERO_DECIMAL = frozenset({"JPY", "KRW", "VND", "CLP", "ISK", "HUF"})
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "CAD": "CA$", "AUD": "A$", "NZD": "NZ$"}
-
-
 class PriceError(ValueError):
     """A price a user typed cannot be a ticket's price; the message says why."""
-
-
-def exponent(currency):
-    """Return how many decimal places the currency's minor unit has."""
-    return 0 if currency.upper() in _ZERO_DECIMAL else 2
 
 
 def to_minor(value, currency):
@@ -41,21 +33,4 @@ def to_minor(value, currency):
     return int(scaled)
 
 
-def to_major(minor, currency):
-    """Return minor units as a JSON-friendly major-unit number (2050 USD -> 20.5)."""
-    places = exponent(currency)
-    return minor if places == 0 else minor / 10 ** places
-
-
-def format_money(minor, currency):
-    """Return minor units for people: "$20.50", "€1,000.00", "¥500", or "20.50 SEK" for other currencies."""
-    places = exponent(currency)
-    number = f"{Decimal(minor).scaleb(-places):,.{places}f}"
-    symbol = _SYMBOLS.get(currency.upper())
-    return f"{symbol}{number}" if symbol else f"{number} {currency.upper()}"
-
-
-def input_value(minor, currency):
-    """Return minor units as the plain major-unit text a price field shows ("20.50")."""
-    places = exponent(currency)
-    return f"{Decimal(minor).scaleb(-places):.{places}f}"
+__all__ = ["MAX_PRICE", "PriceError", "exponent", "format_money", "input_value", "to_major", "to_minor"]

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.orders.money import format_money, to_major
+from app.platform.money import format_money, to_major
 from app.orders.services import iso_utc
 from app.orders.views import clock, seconds_left, status_label
 

@@ -1,6 +1,6 @@
 """Demo mode versus live mode: which keys, server and stripe.js the payments context uses."""
 
-from app.payments.views import format_money
+from app.platform.money import format_money
 from app.platform.localstripe import (
     DEMO_PUBLISHABLE_KEY,
     DEMO_SECRET_KEY,
@@ -41,6 +41,7 @@ def test_a_secret_key_means_live_mode_with_stripe_js():
 
 def test_money_is_shown_from_minor_units():
     """Minor units become a readable amount; zero-decimal currencies stay whole."""
-    assert format_money(2050, "usd") == "20.50 USD"
-    assert format_money(123456, "EUR") == "1,234.56 EUR"
-    assert format_money(500, "JPY") == "500 JPY"
+    assert format_money(2050, "usd") == "$20.50"
+    assert format_money(123456, "EUR") == "€1,234.56"
+    assert format_money(500, "JPY") == "¥500"
+    assert format_money(2050, "SEK") == "20.50 SEK"
