@@ -104,6 +104,12 @@ def _push_request_context():
 
 
 @pytest.fixture
+def client(app):
+    """Return a test client that keeps no request context between requests (pytest-flask's would share `g`)."""
+    return app.test_client()
+
+
+@pytest.fixture
 def db(app):
     """Return the app's pymongo database."""
     return app.extensions["mongo"].db

@@ -86,3 +86,17 @@ def wait_until(predicate, timeout=15.0, interval=0.05, message="condition"):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {message}")
         time.sleep(interval)
+
+
+def drain(app, limit=500):
+    """Run the queued Huey tasks in this process (a real Huey on Redis, executed here); return how many ran."""
+    huey = app.extensions["huey"]
+    ran = 0
+    # Check the size first: an empty Redis queue makes dequeue() block for its read timeout.
+    while ran < limit and huey.pending_count():
+        task = huey.dequeue()
+        if task is None:
+            return ran
+        huey.execute(task)
+        ran += 1
+    return ran

@@ -37,13 +37,6 @@ def api_signup(client, email, password=PASSWORD, path=SIGNUP[0]):
     return client.post(path, json={"email": email, "password": password})
 
 
-@pytest.fixture(autouse=True)
-def _push_request_context():
-    """Replace pytest-flask's per-test request context: under it every request shares one `g`, so Flask-Login's
-    cached user leaks from one request (and one client) to the next. Without it each request is as in production."""
-    yield
-
-
 @pytest.fixture
 def signed_up(client):
     """Return the email of an account this client signed up (and is signed in as)."""

@@ -27,24 +27,11 @@ def stripe_env(localstripe_server):
 
 
 @pytest.fixture(autouse=True)
-def _push_request_context():
-    """Replace pytest-flask's per-test request context, which would share one `g` (and signed-in user) between
-    requests and clients."""
-    yield
-
-
-@pytest.fixture(autouse=True)
 def stripe_app(app, stripe_env, localstripe_server):
     """Return the app configured for localstripe, whose data is wiped for this test."""
     localstripe.reset(localstripe_server.url)
     app.config.update({k: (float(v) if k == "STRIPE_TIMEOUT_SECONDS" else v) for k, v in stripe_env.items()})
     return app
-
-
-@pytest.fixture
-def client(app):
-    """Return a test client that keeps no request context between requests."""
-    return app.test_client()
 
 
 @pytest.fixture

@@ -26,16 +26,3 @@ def ledger_worker(worker_factory):
                               LEDGER_HANDLERS=",".join(handlers or ("count_effect",)), **overrides)
 
     return start
-
-
-def drain(app, limit=200):
-    """Run the queued Huey tasks in this process (a real Huey on Redis, executed here); return how many ran."""
-    huey = app.extensions["huey"]
-    ran = 0
-    while ran < limit:
-        task = huey.dequeue()
-        if task is None:
-            return ran
-        huey.execute(task)
-        ran += 1
-    return ran

@@ -5,7 +5,7 @@ import json
 from app.platform.delivery import create_deliveries, deliver
 from app.platform.relay import relay_pending
 from tests.integration.platform import ledger
-from tests.integration.platform.conftest import drain
+from tests.servers import drain
 
 
 def _ledger(db):

@@ -6,6 +6,7 @@ import uuid
 from bson import ObjectId
 
 from app.tickets import services as tickets
+from tests.servers import drain
 
 
 def sign_in(client, user_id=None, email=None):
@@ -22,20 +23,6 @@ def user_client(app, email=None):
     """Return (client, user id) for a new signed-in user."""
     client = app.test_client()
     return client, sign_in(client, email=email)
-
-
-def drain(app, limit=500):
-    """Run the queued Huey tasks (relay, deliveries) in this process until the queue is empty; return how many."""
-    huey = app.extensions["huey"]
-    ran = 0
-    # Check the size first: an empty Redis queue makes dequeue() block for its read timeout.
-    while ran < limit and huey.pending_count():
-        task = huey.dequeue()
-        if task is None:
-            return ran
-        huey.execute(task)
-        ran += 1
-    return ran
 
 
 def list_ticket(app, seller_id, title="Concert", price=20.5):
