@@ -2,11 +2,24 @@
 
 import logging
 
+from huey.consumer import Consumer
+
 from . import create_app
 from .extensions import huey
 from .platform import sweeper
 
 log = logging.getLogger(__name__)
+
+
+class _Consumer(Consumer):
+    """Huey's consumer, announcing itself only once SIGTERM and SIGINT would stop it cleanly."""
+
+    banner = "worker started"
+
+    def _set_signal_handlers(self):
+        super()._set_signal_handlers()
+        # Printed, not logged: supervisors and tests wait for this line whatever LOG_LEVEL says.
+        print(self.banner, flush=True)
 
 
 def main():
@@ -20,12 +33,11 @@ def run(app):
     stop = sweeper.start(app)
     if hasattr(transport, "start_consuming"):
         transport.start_consuming()
-    consumer = huey.create_consumer(
-        workers=app.config["WORKER_THREADS"], worker_type="thread", periodic=True, initial_delay=0.05,
+    consumer = _Consumer(
+        huey, workers=app.config["WORKER_THREADS"], worker_type="thread", periodic=True, initial_delay=0.05,
         backoff=1.5, max_delay=0.5, scheduler_interval=1, check_worker_health=True, flush_locks=False,
     )
-    # Printed, not logged: supervisors and tests wait for this line whatever LOG_LEVEL says.
-    print(f"worker started: contexts={','.join(app.config['CONTEXTS'])} transport={transport.name}", flush=True)
+    consumer.banner = f"worker started: contexts={','.join(app.config['CONTEXTS'])} transport={transport.name}"
     try:
         consumer.run()
     finally:

@@ -18,7 +18,9 @@ from tests.e2e.support import (
 )
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an event loop running in the main thread until it stops,
+# and later tests (the NATS ones) need to run asyncio themselves.
+@pytest.fixture(scope="package")
 def e2e_out(out_dir):
     """Return the e2e output folder (store logs, failure screenshots)."""
     path = out_dir / "e2e"
@@ -40,7 +42,7 @@ def _start_stores(e2e_out, tmp_path_factory, *specs):
     return stores
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def _stores(browser, e2e_out, tmp_path_factory):  # the browser first: no stores booted without one
     stores = _start_stores(e2e_out, tmp_path_factory,
                            ("store", {"ORDER_EXPIRATION_SECONDS": PAY_WINDOW_SECONDS}),
@@ -50,19 +52,19 @@ def _stores(browser, e2e_out, tmp_path_factory):  # the browser first: no stores
         store.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def store(_stores):
     """Return the store as `make run` runs it, with a reservation window long enough to pay by hand."""
     return _stores["store"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def short_store(_stores):
     """Return a second store whose reservations expire after a few seconds."""
     return _stores["short-window-store"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     """Return Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
     if not os.access(CHROMIUM, os.X_OK):
