@@ -81,7 +81,7 @@ class NatsTransport:
         return f"{self.prefix}.{event_type}"
 
     def publish(self, payload):
-        """Store one event in the stream (once per event id) and return the stream's acknowledgement; raise on failure."""
+        """Store one event in the stream (once per event id) and return the stream's acknowledgement, or raise."""
         data = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
         return self.run(self._publish(self.subject(payload["type"]), data, payload["id"]))
 

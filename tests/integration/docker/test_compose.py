@@ -107,14 +107,16 @@ def _route(locations, path):
     for exact, prefix, upstream in locations:
         if exact and prefix == path:
             return upstream
-    matches = [(len(prefix), upstream) for exact, prefix, upstream in locations if not exact and path.startswith(prefix)]
+    matches = [(len(prefix), upstream) for exact, prefix, upstream in locations
+               if not exact and path.startswith(prefix)]
     return max(matches)[1] if matches else None
 
 
 def test_split_gateway_sends_every_route_to_the_service_that_serves_it(base_env):
     """Route each path of every context, through the gateway, to the service running that context."""
     result = subprocess.run([sys.executable, "-m", "tests.integration.split.contexts_probe", ",".join(ALL_CONTEXTS)],
-                            env=env_for(base_env, LOG_LEVEL="ERROR"), cwd=ROOT, check=False, capture_output=True, text=True,
+                            env=env_for(base_env, LOG_LEVEL="ERROR"), cwd=ROOT, check=False, capture_output=True,
+                            text=True,
                             timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
     routes = json.loads(result.stdout)[",".join(ALL_CONTEXTS)]["routes"]

@@ -35,7 +35,8 @@ def run_role(out_dir, request):
     started = []
 
     def run(role, env):
-        proc = Process(["bash", str(ENTRYPOINT), role], env, out_dir / f"entrypoint-{request.node.name}-{len(started)}.log")
+        log = out_dir / f"entrypoint-{request.node.name}-{len(started)}.log"
+        proc = Process(["bash", str(ENTRYPOINT), role], env, log)
         started.append(proc)
         return proc
 

@@ -3,7 +3,6 @@
 import pytest
 
 from app.platform import outbox
-from tests.integration.platform import ledger
 
 
 @pytest.fixture

@@ -6,13 +6,13 @@ Real contexts have idempotent handlers already; this ledger counts raw applicati
 import time
 from dataclasses import dataclass
 
+import mongoengine as me
+
 from app.platform import uow
 from app.platform.documents import Document
 from app.platform.events import Event, emit
 from app.platform.replicas import apply_in_order
 from app.platform.uow import transactional
-
-import mongoengine as me
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -17,7 +17,8 @@ SUBSETS = [",".join(c) for n in range(1, len(ALL_CONTEXTS) + 1) for c in itertoo
 def served(base_env):
     """Return what an app serves for every non-empty CONTEXTS subset (built in a child process)."""
     result = subprocess.run([sys.executable, "-m", "tests.integration.split.contexts_probe", *SUBSETS],
-                            env=env_for(base_env, LOG_LEVEL="ERROR"), cwd=ROOT, check=False, capture_output=True, text=True,
+                            env=env_for(base_env, LOG_LEVEL="ERROR"), cwd=ROOT, check=False, capture_output=True,
+                            text=True,
                             timeout=180)
     assert result.returncode == 0, result.stderr[-4000:]
     return json.loads(result.stdout)

@@ -5,9 +5,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.platform.money import format_money, to_major
 from app.orders.services import iso_utc
 from app.orders.views import clock, seconds_left, status_label
+from app.platform.money import format_money, to_major
 
 
 def _order(status, seconds=0, reason=None):

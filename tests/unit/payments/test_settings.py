@@ -1,12 +1,12 @@
 """Demo mode versus live mode: which keys, server and stripe.js the payments context uses."""
 
-from app.platform.money import format_money
 from app.platform.localstripe import (
     DEMO_PUBLISHABLE_KEY,
     DEMO_SECRET_KEY,
     DEMO_WEBHOOK_SECRET,
     effective_settings,
 )
+from app.platform.money import format_money
 
 BASE = {"STRIPE_SECRET_KEY": "", "STRIPE_PUBLISHABLE_KEY": "", "STRIPE_WEBHOOK_SECRET": "", "STRIPE_API_BASE": "",
         "STRIPE_JS_URL": "https://js.stripe.com/v3/", "STRIPE_TIMEOUT_SECONDS": 10.0, "LOCALSTRIPE_PORT": 8420}
