@@ -83,10 +83,9 @@ def deliver(delivery_id):
 def _apply(handler, name, event):
     work = uow.current()
     key = f"{name}:{event.id}"
-    inbox = work.collection(InboxEntry)
-    if inbox.find_one({"_id": key}, session=work.session) is not None:
-        return  # applied before: a redelivery has no second effect
-    inbox.insert_one({"_id": key, "applied_at": utcnow()}, session=work.session)
+    # No read first: a redelivery fails this insert on the inbox's unique id, the transaction rolls back with no
+    # second effect, and deliver() sees the entry and marks the delivery done. One round trip fewer per event.
+    work.collection(InboxEntry).insert_one({"_id": key, "applied_at": utcnow()}, session=work.session)
     handler(event)
 
 

@@ -148,11 +148,53 @@ def gated_server_class():
     return GatedProxyServer
 
 
-async def serve_mongo(path, host, port):
-    """Serve MongoDB's wire protocol over a SQLite file until SIGINT or SIGTERM."""
+def sqlite_engine_class():
+    """Return mongoeco's SQLite engine without its whole-collection scan on every insert."""
+    from mongoeco.core.identity import id_contains_numeric_value
     from mongoeco.engines.sqlite import SQLiteEngine
 
-    server = gated_server_class()(engine=SQLiteEngine(path), host=host, port=port)
+    # Value types whose presence in a field makes mongoeco plan a query in Python; it asks, per query, whether any
+    # document of the collection holds one (a scan of every document) and forgets the answer on every write.
+    watched = tuple(f'"type":"{t}"' for t in ("decimal", "decimal128", "decimal128_public", "bytes", "undefined"))
+
+    class Engine(SQLiteEngine):
+        _wrote_watched_type = False  # sticky: once such a value was ever written, behave exactly as mongoeco does
+
+        def _serialize_document(self, document):
+            payload = super()._serialize_document(document)
+            if '"$mongoeco"' in payload and any(marker in payload for marker in watched):
+                Engine._wrote_watched_type = True
+            return payload
+
+        def _invalidate_collection_features_cache(self, db_name=None, coll_name=None):
+            # A write that carries none of the watched types cannot make "no document has one" false, so keep those
+            # answers instead of rescanning the whole collection on the next query (O(collection size) per query
+            # on the outbox, the deliveries and the inbox, which only grow).
+            kept = {}
+            if db_name is not None and coll_name is not None and not Engine._wrote_watched_type:
+                cache = self._collection_features_cache
+                kept = {key: value for key, value in cache.items()
+                        if key[:2] == (db_name, coll_name) and value is False
+                        and str(key[2]).startswith("tagged_type:")}
+            super()._invalidate_collection_features_cache(db_name, coll_name)
+            if kept:
+                self._collection_features_cache.update(kept)
+
+        def _validate_document_against_unique_indexes(self, db_name, coll_name, document, **options):
+            # mongoeco 4.11 loads and decodes EVERY document of the collection on each single insert, looking for an
+            # _id equal to the new one under another numeric type (1 vs 1.0): each insert costs O(collection size)
+            # and the outbox, deliveries and inbox only grow. An _id with no number in it (ObjectId, string) is equal
+            # only to the same storage key, which the engine checks with its primary key first, so skip the scan.
+            if options.get("scan_payload_id") and not id_contains_numeric_value(document.get("_id")):
+                options["scan_payload_id"] = False
+            return super()._validate_document_against_unique_indexes(db_name, coll_name, document, **options)
+
+    return Engine
+
+
+async def serve_mongo(path, host, port):
+    """Serve MongoDB's wire protocol over a SQLite file until SIGINT or SIGTERM."""
+    server = gated_server_class()(engine=sqlite_engine_class()(path), host=host, port=port)
     address = await server.start()
     print(f"embedded MongoDB listening on {address.uri} (data in {path})", flush=True)
     stop = asyncio.Event()

@@ -7,10 +7,16 @@ import logging
 import uuid
 
 from flask import g, jsonify, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from pymongo.errors import PyMongoError, ServerSelectionTimeoutError
 from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
 
-from .errors import DatabaseBusyError, DatabaseUnavailableError, DomainError, ServiceUnavailableError
+from .errors import (
+    DatabaseBusyError,
+    DatabaseUnavailableError,
+    DomainError,
+    ServiceUnavailableError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -112,8 +118,20 @@ def _unexpected(exc):
     return error_response(500, [{"message": f"{_MESSAGES[500]} (request id {g.get('request_id')})"}])
 
 
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, except that a body nested too deeply to parse is malformed (400), not a RecursionError (500)."""
+
+    def loads(self, s, **kwargs):
+        """Parse JSON; raise ValueError (which Flask turns into 400) for nesting deeper than Python can follow."""
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+
+
 def register(app):
-    """Install request ids and the error handlers on an app."""
+    """Install request ids, the JSON provider and the error handlers on an app."""
+    app.json = JSONProvider(app)
     app.before_request(_start_request)
     app.after_request(_tag_response)
     app.register_error_handler(HTTPException, _http_error)

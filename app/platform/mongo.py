@@ -3,6 +3,7 @@
 from urllib.parse import urlsplit
 
 import mongoengine
+import pymongo
 from mongoengine import connection as mongoengine_connection
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
@@ -25,7 +26,9 @@ class MongoState:
     def ping(self):
         """Return None when the server answers, else the reason it does not."""
         try:
-            self.client.admin.command("ping")
+            # Bounded like a request: a frozen server must not hold /readyz for a whole socket timeout.
+            with pymongo.timeout(self.client.options.server_selection_timeout):
+                self.client.admin.command("ping")
         except PyMongoError as exc:
             return f"mongodb: {type(exc).__name__}"
         return None
@@ -39,13 +42,16 @@ class Mongo:
         uri = app.config["MONGODB_URI"]
         timeout = app.config["MONGODB_TIMEOUT_MS"]
         name = urlsplit(uri).path.lstrip("/") or "ticketing"
-        # Short timeouts: a database outage must turn into a fast 503, never a hanging request.
+        # Short timeouts: a database outage must turn into a fast 503, never a hanging request. timeoutMS bounds
+        # each operation outside a unit of work (with its retry and server selection) by the transaction deadline,
+        # so a server that answers nothing (frozen, or a dead host) fails a plain read as fast as a transaction.
         client = MongoClient(
             uri,
             tz_aware=True,
             serverSelectionTimeoutMS=timeout,
             connectTimeoutMS=timeout,
             socketTimeoutMS=max(timeout * 3, 10000),
+            timeoutMS=int(app.config["TRANSACTION_DEADLINE_SECONDS"] * 1000),
             uuidRepresentation="standard",
         )
         # Our own client, handed to mongoengine on activate(): a second app (tests, CLI) never closes the first's.

@@ -4,7 +4,7 @@ import functools
 import os
 
 from huey import Huey
-from huey.storage import BlackHoleStorage, RedisStorage, SqliteStorage
+from huey.storage import BlackHoleStorage, PriorityRedisStorage, SqliteStorage
 
 
 class UnboundStorage(BlackHoleStorage):
@@ -15,6 +15,16 @@ class UnboundStorage(BlackHoleStorage):
 
     def add_to_schedule(self, data, ts):
         raise RuntimeError("Huey is not bound to an app yet: call create_app() first")
+
+
+class RedisStorage(PriorityRedisStorage):
+    """Huey's Redis storage with task priorities (like its SQLite storage has): a timer due now must not wait behind
+    a backlog of event deliveries. Its queue is a sorted set under a key of its own, so a list-typed queue left in
+    Redis by an older release is never read as one (whatever sat in it, the sweep finds again from MongoDB)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.queue_key += ".priority"
 
 
 class AppHuey(Huey):

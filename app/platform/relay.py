@@ -1,6 +1,7 @@
 """The relay: hands committed outbox events to the event transport, once per event, in commit order."""
 
 import logging
+import threading
 from datetime import timedelta
 
 from flask import current_app
@@ -9,6 +10,17 @@ from .documents import OutboxEvent, utcnow
 from .queue import task
 
 log = logging.getLogger(__name__)
+# Hints arrive one per commit. One relay pass serves every hint that came in while it ran, so a burst of commits
+# costs a few passes over the outbox instead of one per commit (the database, not Python, is what runs out first).
+# Per app (a test process may hold several, each with its own database).
+_passes = {}
+_passes_lock = threading.Lock()
+_PASS_LIMIT = 200
+_MARK_BATCH = 50
+# Ids this process relayed lately: a hint for events an earlier pass already took costs no query at all.
+_recent = {}
+_recent_lock = threading.Lock()
+_RECENT_MAX = 20_000
 
 
 def _outbox():
@@ -27,8 +39,27 @@ def relay_task(event_ids):
 
 
 def relay_events(event_ids):
-    """Relay the given outbox events that are still pending; return how many were relayed."""
-    return _relay({"_id": {"$in": list(event_ids)}, "relayed": False})
+    """Relay the given outbox events, and every other pending one in commit order; return how many were relayed."""
+    if event_ids and all(event_id in _recent for event_id in event_ids):
+        return 0
+    with _passes_lock:
+        hinted, relaying = _passes.setdefault(id(current_app._get_current_object()),
+                                              (threading.Event(), threading.Lock()))
+    hinted.set()
+    count = 0
+    while hinted.is_set():
+        if not relaying.acquire(blocking=False):
+            return count  # the pass running in this process will see the hint
+        try:
+            while hinted.is_set():
+                hinted.clear()
+                relayed = _relay({"relayed": False}, _PASS_LIMIT)
+                count += relayed
+                if relayed == _PASS_LIMIT:
+                    hinted.set()  # more than one pass is owed
+        finally:
+            relaying.release()
+    return count
 
 
 def relay_pending(older_than_seconds=0.0, limit=500):
@@ -42,12 +73,27 @@ def relay_pending(older_than_seconds=0.0, limit=500):
 def _relay(query, limit=0):
     transport = current_app.extensions["event_transport"]
     count = 0
+    published = []
     for doc in _outbox().find(query, sort=[("created_at", 1), ("version", 1)], limit=limit):
         # Publish first, then mark: a crash in between publishes again, and the consumers drop the duplicate.
         transport.publish(doc["payload"])
-        _outbox().update_one({"_id": doc["_id"]}, {"$set": {"relayed": True, "relayed_at": utcnow()}})
+        published.append(doc["_id"])
         count += 1
+        if len(published) >= _MARK_BATCH:
+            _mark_relayed(published)
+            published = []
+    if published:
+        _mark_relayed(published)
     return count
+
+
+def _mark_relayed(event_ids):
+    # One write for a batch instead of one per event.
+    _outbox().update_many({"_id": {"$in": event_ids}}, {"$set": {"relayed": True, "relayed_at": utcnow()}})
+    with _recent_lock:
+        _recent.update(dict.fromkeys(event_ids))
+        while len(_recent) > _RECENT_MAX:
+            del _recent[next(iter(_recent))]
 
 
 def outbox_status():
