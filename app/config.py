@@ -43,6 +43,7 @@ _SETTINGS = {
     "NATS_ACK_WAIT_SECONDS": (float, 30.0),
     "NATS_TIMEOUT_SECONDS": (float, 5.0),
     "TRUSTED_PROXY_COUNT": (int, 0),
+    "READ_CACHE_SECONDS": (float, 5.0),
 }
 
 

@@ -21,7 +21,17 @@ def record(event):
     )
     work.recorded_event_ids.append(event.id)
     work.after_commit("relay-hint", lambda: _relay_hint(work.recorded_event_ids))
+    # The event's context ("tickets" in "tickets.ticket_updated.v1") changed: its cached reads are stale once we commit.
+    scopes = work.__dict__.setdefault("changed_contexts", set())
+    scopes.add(event.type.split(".", 1)[0])
+    work.after_commit("read-caches", lambda: _bump_read_caches(scopes))
     return True
+
+
+def _bump_read_caches(scopes):
+    from .freshness import bump
+
+    bump(scopes)
 
 
 def _relay_hint(event_ids):

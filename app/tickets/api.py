@@ -1,8 +1,9 @@
 """The tickets JSON API, compatible with the original tickets service (price is a number in major units)."""
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 from flask_login import current_user, login_required
 
+from app.platform.freshness import cached
 from app.platform.http import json_body
 
 from . import services
@@ -38,7 +39,10 @@ def create():
 @bp.get("")
 def index():
     """Return the tickets available for purchase, newest first."""
-    return jsonify([ticket_json(t) for t in available_tickets()])
+    # The same body for everyone: serialised once per change of the tickets, not once per request.
+    body = cached("tickets", ("api-available",),
+                  lambda: current_app.json.dumps([ticket_json(t) for t in available_tickets()]))
+    return current_app.response_class(body, mimetype="application/json")
 
 
 @bp.get("/<ticket_id>")

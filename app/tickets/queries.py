@@ -2,6 +2,8 @@
 
 from bson import ObjectId
 
+from app.platform.freshness import cached
+
 from .errors import TicketNotFoundError
 from .models import AVAILABLE, Ticket
 
@@ -15,5 +17,7 @@ def find_ticket(ticket_id):
 
 
 def available_tickets(skip=0, limit=0):
-    """Return the tickets available for purchase, newest first."""
-    return list(Ticket.objects(status=AVAILABLE).order_by("-created_at", "-id").skip(skip).limit(limit))
+    """Return the tickets available for purchase, newest first (read-only: shared by requests until tickets change)."""
+    # The busiest read of the store (home page, API listing): served from a copy kept fresh by the tickets' events.
+    return cached("tickets", ("available", skip, limit), lambda: list(
+        Ticket.objects(status=AVAILABLE).order_by("-created_at", "-id").skip(skip).limit(limit)))

@@ -1,9 +1,10 @@
 """The tickets pages: the home page of tickets for sale, a ticket's page, and the sell and edit forms."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from app.platform.errors import DomainError, ValidationError
+from app.platform.freshness import cached
 
 from . import services
 from .errors import TicketNotOwnedError
@@ -26,6 +27,14 @@ def home():
     """Show the tickets available for purchase, newest first, a page at a time."""
     page = request.args.get("page", 1, type=int)
     page = page if page and page > 0 else 1
+    if not session:
+        # A visitor with an empty session (signed out, no flash, no form token) sees exactly what every other such
+        # visitor sees: render the page once per change of the tickets, not once per request.
+        return cached("tickets", ("home-page", page), lambda: _render_home(page))
+    return _render_home(page)
+
+
+def _render_home(page):
     tickets = available_tickets(skip=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1)
     return render_template("tickets/home.html", tickets=tickets[:PAGE_SIZE], page=page,
                            has_next=len(tickets) > PAGE_SIZE)
