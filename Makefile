@@ -28,11 +28,13 @@ test: $(STAMP) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/lint-imports
-	$(BIN)/ruff check app migrations tests
+	$(BIN)/ruff check --isolated --line-length 120 --select E,F,W,I,B,UP app migrations tests bench
 
 clean:
 	rm -rf $(VENV) instance test-output .pytest_cache

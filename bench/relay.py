@@ -1,0 +1,126 @@
+"""Relay: events committed by services, delivered to their handlers by the running worker.
+
+Each `create_ticket` commits a ticket and its `tickets.ticket_created.v1` event; orders' replica handler applies it.
+Latency is commit (the outbox record's time) → the handler's delivery finished. Ceiling: raw single inserts/s on the
+same server.
+"""
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from .common import create_accounts, find_in, ms, percentile, ratio, record, report
+
+TARGET = 0.5
+TARGET_P99 = 1.0
+
+
+def ceiling(store, seconds=3.0, threads=(1, 4)):
+    """Return the best raw insert_one rate (docs/s) on the store's server, and each measurement."""
+    db = store.db()
+    scratch = db.bench_ceiling_inserts
+    measured = {}
+    for n in threads:
+        done = [0]
+        lock = threading.Lock()
+        stop_at = time.monotonic() + seconds
+
+        def loop(stop_at=stop_at, lock=lock, done=done):
+            count = 0
+            while time.monotonic() < stop_at:
+                scratch.insert_one({"type": "bench", "payload": {"n": count}})
+                count += 1
+            with lock:
+                done[0] += count
+
+        started = time.monotonic()
+        workers = [threading.Thread(target=loop) for _ in range(n)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        measured[n] = round(done[0] / (time.monotonic() - started), 1)
+    scratch.drop()
+    return max(measured.values()), measured
+
+
+def _latencies(db, ids):
+    """Return (done deliveries, commit -> handler-finished seconds per delivery, first commit, last finish)."""
+    outbox = {d["_id"]: d for d in find_in(db.platform_outbox, "aggregate_id", ids,
+                                           {"type": "tickets.ticket_created.v1"}, {"_id": 1, "created_at": 1})}
+    deliveries = find_in(db.platform_deliveries, "event_id", list(outbox), None,
+                         {"event_id": 1, "finished_at": 1, "status": 1, "attempts": 1})
+    done = [d for d in deliveries if d["status"] == "done"]
+    latencies = [(d["finished_at"] - outbox[d["event_id"]]["created_at"]).total_seconds() for d in done]
+    first = min(d["created_at"] for d in outbox.values())
+    last = max(d["finished_at"] for d in done)
+    return deliveries, done, latencies, first, last
+
+
+def run(store, events=5000, threads=4, paced_seconds=20):
+    """Commit `events` events through the tickets service and measure their delivery; print and record."""
+    from app.tickets.services import create_ticket
+
+    app = store.app()
+    db = store.db()
+    sellers = create_accounts(app, "relay-seller", 10)
+    store.settle()
+    raw, raw_by_threads = ceiling(store)
+
+    def create(i):
+        with app.app_context():
+            return str(create_ticket(str(sellers[i % 10].id), f"Relay show #{i}", "15.00").id)
+
+    # 1. The burst: services commit as fast as they can; the worker delivers as fast as it can.
+    started = time.monotonic()
+    with ThreadPoolExecutor(threads) as pool:
+        ids = list(pool.map(create, range(events)))
+    committed_in = time.monotonic() - started
+    store.settle(timeout=900)
+    deliveries, done, latencies, first, last = _latencies(db, ids)
+    span = (last - first).total_seconds()
+    rate = len(done) / span
+    replicas = len(find_in(db.orders_tickets, "_id", ids, None, {"_id": 1}))
+
+    # 2. Paced below that capacity: the latency of the relay hint path itself, with no backlog to wait behind.
+    pace = max(1.0, round(rate * 0.5, 1))
+    paced_ids = []
+    next_at = time.monotonic()
+    for i in range(max(1, int(pace * paced_seconds))):
+        next_at += 1 / pace
+        time.sleep(max(0.0, next_at - time.monotonic()))
+        paced_ids.append(create(events + i))
+    store.settle()
+    _, paced_done, paced_latencies, _, _ = _latencies(db, paced_ids)
+
+    figures = {
+        "events": events, "committing_threads": threads, "commit_seconds": round(committed_in, 2),
+        "commit_rate_per_s": round(events / committed_in, 1), "delivered": len(done),
+        "delivered_per_s": round(rate, 1), "span_seconds": round(span, 2),
+        "burst_latency_p50_ms": ms(percentile(latencies, 50)), "burst_latency_p99_ms": ms(percentile(latencies, 99)),
+        "burst_latency_max_ms": ms(max(latencies) if latencies else None),
+        "redelivered_attempts": sum(1 for d in deliveries if d.get("attempts", 0) > 1),
+        "replicas_applied": replicas,
+        "paced_rate_per_s": pace, "paced_events": len(paced_ids), "paced_delivered": len(paced_done),
+        "paced_latency_p50_ms": ms(percentile(paced_latencies, 50)),
+        "paced_latency_p99_ms": ms(percentile(paced_latencies, 99)),
+        "ceiling_raw_inserts_per_s": raw, "ceiling_by_threads": raw_by_threads,
+        "ratio_to_ceiling": ratio(rate, raw), "target_ratio": TARGET, "target_p99_s": TARGET_P99,
+    }
+    p99_met = (figures["paced_latency_p99_ms"] or 1e9) < TARGET_P99 * 1000
+    report(f"relay ({events} events committed by create_ticket from {threads} threads)", [
+        ("committed (burst)", f"{events} in {committed_in:.1f} s ({figures['commit_rate_per_s']} /s)"),
+        ("delivered", (f"{len(done)} / {len(deliveries)} deliveries done, {rate:.1f} events/s "
+                      f"(first commit -> last delivery {span:.1f} s)")),
+        ("commit -> handler, burst", (f"p50 {figures['burst_latency_p50_ms']} ms  p99 {figures['burst_latency_p99_ms']} ms"
+                                     f"  max {figures['burst_latency_max_ms']} ms (waiting behind the backlog)")),
+        ("commit -> handler, paced", (f"p50 {figures['paced_latency_p50_ms']} ms  p99 {figures['paced_latency_p99_ms']} ms"
+                                     f"  ({len(paced_ids)} events at {pace}/s, half the measured capacity)")),
+        ("replicas applied", f"{replicas} / {events}"),
+        ("ceiling (raw insert_one)", f"{raw} /s  {raw_by_threads} by client threads"),
+        ("ratio to ceiling", (f"{figures['ratio_to_ceiling']:.0%}  (target >= {TARGET:.0%}: "
+                             f"{'met' if (figures['ratio_to_ceiling'] or 0) >= TARGET else 'MISSED'})")),
+        ("p99 target (paced)", f"< {TARGET_P99:.0f} s: {'met' if p99_met else 'MISSED'}"),
+    ])
+    record("relay", figures)
+    return figures
