@@ -42,12 +42,27 @@ def outbox_retry_command(dead):
     click.echo(f"relayed {relayed} events, queued {queued} deliveries")
 
 
+def _migrations_db():
+    # A client of its own without the request deadline (timeoutMS): an index build on a large collection may take
+    # longer than any request should.
+    from pymongo import MongoClient
+
+    db = current_app.extensions["mongo"].db
+    client = MongoClient(current_app.config["MONGODB_URI"], tz_aware=True,
+                         serverSelectionTimeoutMS=current_app.config["MONGODB_TIMEOUT_MS"])
+    return client[db.name]
+
+
 @db_cli.command("upgrade")
 def db_upgrade_command():
     """Apply every migration not applied yet."""
     from migrations.runner import upgrade
 
-    applied = upgrade(current_app.extensions["mongo"].db, current_app.config["CONTEXTS"])
+    db = _migrations_db()
+    try:
+        applied = upgrade(db, current_app.config["CONTEXTS"])
+    finally:
+        db.client.close()
     click.echo(f"applied {len(applied)} migrations" + "".join(f"\n  {name}" for name in applied))
 
 
