@@ -100,3 +100,17 @@ def drain(app, limit=500):
         huey.execute(task)
         ran += 1
     return ran
+
+
+def sign_in(client, user_id=None, email=None):
+    """Sign a test client in by writing the session as the auth context does; return the user id."""
+    import uuid
+
+    from bson import ObjectId
+
+    user_id = user_id or str(ObjectId())
+    with client.session_transaction() as session:
+        session["_user_id"] = user_id
+        session["user_email"] = email or f"user-{uuid.uuid4().hex[:8]}@example.com"
+        session["_fresh"] = True
+    return user_id

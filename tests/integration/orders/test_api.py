@@ -6,7 +6,8 @@ import pytest
 from bson import ObjectId
 
 from app.orders import services
-from tests.integration.tickets.support import list_ticket, sign_in, user_client
+from tests.integration.tickets.support import list_ticket, user_client
+from tests.servers import sign_in
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ import pytest
 from bson import ObjectId
 
 from app.orders import services
-from tests.integration.tickets.support import csrf_token, list_ticket, sign_in
+from tests.integration.tickets.support import csrf_token, list_ticket
+from tests.servers import sign_in
 
 
 @pytest.fixture

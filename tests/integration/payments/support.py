@@ -13,16 +13,6 @@ from app.platform.uow import run_in_transaction
 WEBHOOK_SECRET = "whsec_payments_tests"
 
 
-def sign_in(client, user_id=None, email=None):
-    """Sign the client in by writing the session as the auth context does; return the user id."""
-    user_id = user_id or str(ObjectId())
-    with client.session_transaction() as session:
-        session["_user_id"] = user_id
-        session["user_email"] = email or f"buyer-{uuid.uuid4().hex[:8]}@example.com"
-        session["_fresh"] = True
-    return user_id
-
-
 def given_order(app, user_id, price=2050, currency="USD", expires_in=900):
     """Deliver an OrderCreated to payments' handler, as the relay would; return the order id."""
     order_id = str(ObjectId())

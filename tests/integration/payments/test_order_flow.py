@@ -7,10 +7,9 @@ from tests.integration.payments.support import (
     charges_for_order,
     outbox_events,
     post_payment,
-    sign_in,
     start_three_d_secure_payment,
 )
-from tests.servers import wait_until
+from tests.servers import sign_in, wait_until
 
 pytestmark = pytest.mark.consumer
 

@@ -8,8 +8,8 @@ from tests.integration.payments.support import (
     given_order,
     post_payment,
     render_order_slot,
-    sign_in,
 )
+from tests.servers import sign_in
 
 
 def _order_args(order_id, user_id, status="created", amount=2050):

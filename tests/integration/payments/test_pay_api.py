@@ -12,8 +12,8 @@ from tests.integration.payments.support import (
     intents_for_order,
     outbox_events,
     post_payment,
-    sign_in,
 )
+from tests.servers import sign_in
 
 VISA = "4242424242424242"
 DECLINED = "4000000000000341"

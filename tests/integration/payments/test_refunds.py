@@ -13,10 +13,9 @@ from tests.integration.payments.support import (
     outbox_events,
     post_payment,
     render_order_slot,
-    sign_in,
     start_three_d_secure_payment,
 )
-from tests.servers import wait_until
+from tests.servers import sign_in, wait_until
 
 pytestmark = pytest.mark.consumer
 

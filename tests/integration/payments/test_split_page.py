@@ -2,7 +2,8 @@
 
 from app import create_app
 from app.orders import services as orders
-from tests.integration.payments.support import given_order, sign_in
+from tests.integration.payments.support import given_order
+from tests.servers import sign_in
 
 
 def test_payments_own_page_shows_the_card_field_to_the_owner_only(stripe_app, client):

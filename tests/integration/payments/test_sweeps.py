@@ -11,9 +11,9 @@ from tests.integration.payments.support import (
     given_order,
     outbox_events,
     post_payment,
-    sign_in,
     start_three_d_secure_payment,
 )
+from tests.servers import sign_in
 
 
 def _age(db, order_id, seconds=600):

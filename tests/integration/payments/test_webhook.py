@@ -8,11 +8,10 @@ from tests.integration.payments.support import (
     given_order,
     outbox_events,
     post_webhook,
-    sign_in,
     signed_event,
     start_three_d_secure_payment,
 )
-from tests.servers import wait_until
+from tests.servers import sign_in, wait_until
 
 
 def _succeeded(payment, order_id, amount=2050):

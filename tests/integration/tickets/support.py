@@ -1,22 +1,9 @@
 """Helpers shared by the tickets and orders tests: signed-in clients, in-process queue draining, CSRF tokens."""
 
 import re
-import uuid
-
-from bson import ObjectId
 
 from app.tickets import services as tickets
-from tests.servers import drain
-
-
-def sign_in(client, user_id=None, email=None):
-    """Sign the client in by writing the session as the auth context does; return the user id."""
-    user_id = user_id or str(ObjectId())
-    with client.session_transaction() as session:
-        session["_user_id"] = user_id
-        session["user_email"] = email or f"user-{uuid.uuid4().hex[:8]}@example.com"
-        session["_fresh"] = True
-    return user_id
+from tests.servers import drain, sign_in
 
 
 def user_client(app, email=None):

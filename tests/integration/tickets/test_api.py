@@ -4,7 +4,7 @@ import pytest
 from bson import ObjectId
 
 from app.tickets import services
-from tests.integration.tickets.support import sign_in
+from tests.servers import sign_in
 
 
 @pytest.fixture

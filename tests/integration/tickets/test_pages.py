@@ -5,7 +5,8 @@ import re
 from bson import ObjectId
 
 from app.tickets import services
-from tests.integration.tickets.support import csrf_token, sign_in
+from tests.integration.tickets.support import csrf_token
+from tests.servers import sign_in
 
 
 def _list(app, seller, title, price=20.5):
