@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from markupsafe import Markup, escape
 
+from app.platform.documents import as_utc
 from app.platform.money import format_money
 
 
@@ -24,12 +25,6 @@ def clock(seconds):
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def _aware(value):
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)  # Python 3.11+ reads a trailing Z
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _plural(n, unit):
     return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
 
@@ -37,7 +32,7 @@ def _plural(n, unit):
 def ago(value, now=None):
     """Return how long ago an instant was, as people say it: "just now", "2 minutes ago", "3 days ago"."""
     now = now or datetime.now(UTC)
-    seconds = int((now - _aware(value)).total_seconds())
+    seconds = int((now - as_utc(value)).total_seconds())
     if seconds < 0:
         return until(value, now)
     if seconds < 45:
@@ -51,7 +46,7 @@ def ago(value, now=None):
 def until(value, now=None):
     """Return how far off an instant is: "in 5 minutes", "in 2 hours" (or how long ago, once it passed)."""
     now = now or datetime.now(UTC)
-    seconds = int((_aware(value) - now).total_seconds())
+    seconds = int((as_utc(value) - now).total_seconds())
     if seconds < 0:
         return ago(value, now)
     if seconds < 60:
@@ -64,12 +59,12 @@ def until(value, now=None):
 
 def iso(value):
     """Return an instant as ISO 8601 UTC with a Z, the way a <time datetime> attribute wants it."""
-    return _aware(value).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return as_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def utc_text(value):
     """Return an instant as plain UTC text ("25 Nov 2026, 09:14 UTC"); the page's script shows it in local time."""
-    return _aware(value).astimezone(UTC).strftime("%-d %b %Y, %H:%M UTC")
+    return as_utc(value).strftime("%-d %b %Y, %H:%M UTC")
 
 
 def time_ago(value):

@@ -6,13 +6,13 @@ partial index) before Stripe is asked for anything, so two requests for one orde
 """
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import stripe
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
-from app.platform.documents import utcnow
+from app.platform.documents import as_utc, utcnow
 from app.platform.errors import ValidationError
 from app.platform.events import emit
 from app.platform.replicas import apply_in_order
@@ -49,20 +49,13 @@ def apply_order_created(order_id, version, user_id, status, price, currency, exp
     """Start the replica of an order (version 0); return whether it changed."""
     return apply_in_order(PaymentOrder, order_id, version, {
         "status": status, "amount": price, "currency": currency, "user_id": user_id,
-        "expires_at": _parse_time(expires_at)})
+        "expires_at": as_utc(expires_at)})
 
 
 @transactional
 def apply_order_status(order_id, version, status):
     """Apply a later version of an order (cancelled, complete) to the replica; return whether it changed."""
     return apply_in_order(PaymentOrder, order_id, version, {"status": status})
-
-
-def _parse_time(value):
-    if value is None or isinstance(value, datetime):
-        return value
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 # --- paying ---------------------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, jsonify, render_template, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from app.platform.documents import utcnow
+from app.platform.documents import as_utc, utcnow
 from app.platform.http import json_body
 from app.platform.money import format_money
 
@@ -80,7 +80,7 @@ def render_order_slot(order_id, status, amount, currency, expires_at, user_id, *
     state = services.order_payment_state(str(order_id))
     stripe_settings = gateway.settings()
     owner = current_user.is_authenticated and current_user.id == str(user_id)
-    expired = expires_at is not None and _aware(expires_at) <= utcnow()
+    expired = expires_at is not None and as_utc(expires_at) <= utcnow()
     pending = next((p for p in state["payments"] if p.status == "pending" and p.holds_slot), None)
     paid = _paid(state, status)
     return render_template(
@@ -98,11 +98,3 @@ def render_order_slot(order_id, status, amount, currency, expires_at, user_id, *
         status_url=url_for("payments.status", order_id=str(order_id)),
         sync_url_template=url_for("payments.sync", payment_id="PAYMENT_ID"),
     )
-
-
-def _aware(value):
-    from datetime import UTC, datetime
-
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -10,6 +10,15 @@ def utcnow():
     return datetime.now(UTC)
 
 
+def as_utc(value):
+    """Return a datetime or ISO 8601 text as an aware UTC datetime (naive means UTC); None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)  # reads a trailing Z, as events and the API write it
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class Document(me.Document):
     """A document whose indexes come from migrations, never from import or first use."""
 
