@@ -208,3 +208,31 @@ def find_in(collection, field, values, query=None, projection=None, chunk=200):
     for start in range(0, len(values), chunk):
         found.extend(collection.find({**(query or {}), field: {"$in": values[start:start + chunk]}}, projection))
     return found
+
+
+def best_rate(operation, seconds=3.0, threads=(1, 4)):
+    """Run operation() in a loop from each number of threads for `seconds`; return (best ops/s, {threads: ops/s}).
+
+    operation() returns whether it counts (a transaction refused for contention does not).
+    """
+    measured = {}
+    for n in threads:
+        done = [0]
+        lock = threading.Lock()
+        stop_at = time.monotonic() + seconds
+
+        def loop(stop_at=stop_at, lock=lock, done=done):
+            count = 0
+            while time.monotonic() < stop_at:
+                count += 1 if operation() else 0
+            with lock:
+                done[0] += count
+
+        started = time.monotonic()
+        workers = [threading.Thread(target=loop) for _ in range(n)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        measured[n] = round(done[0] / (time.monotonic() - started), 1)
+    return max(measured.values()), measured

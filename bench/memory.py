@@ -6,7 +6,8 @@ from .common import record, report
 def run(sampler):
     """Stop the sampler started before the other benchmarks; print and record the peaks."""
     peaks = sampler.stop()
-    per_process = {f"{role}:{pid}": round(rss / 2**20, 1) for (role, pid), rss in sorted(sampler.peak_per_process.items())}
+    per_process = {f"{role}:{pid}": round(rss / 2**20, 1)
+                   for (role, pid), rss in sorted(sampler.peak_per_process.items())}
     figures = {"peak_rss_mib": peaks, "peak_rss_mib_per_process": per_process}
     report("memory (peak RSS during the benchmarks, psutil, sampled every 0.25 s)", [
         *[(role, f"{mib:.1f} MiB") for role, mib in peaks.items()],

@@ -5,11 +5,10 @@ Latency is commit (the outbox record's time) → the handler's delivery finished
 same server.
 """
 
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from .common import create_accounts, find_in, ms, percentile, ratio, record, report
+from .common import best_rate, create_accounts, find_in, ms, percentile, ratio, record, report
 
 TARGET = 0.5
 TARGET_P99 = 1.0
@@ -17,31 +16,16 @@ TARGET_P99 = 1.0
 
 def ceiling(store, seconds=3.0, threads=(1, 4)):
     """Return the best raw insert_one rate (docs/s) on the store's server, and each measurement."""
-    db = store.db()
-    scratch = db.bench_ceiling_inserts
-    measured = {}
-    for n in threads:
-        done = [0]
-        lock = threading.Lock()
-        stop_at = time.monotonic() + seconds
+    scratch = store.db().bench_ceiling_inserts
 
-        def loop(stop_at=stop_at, lock=lock, done=done):
-            count = 0
-            while time.monotonic() < stop_at:
-                scratch.insert_one({"type": "bench", "payload": {"n": count}})
-                count += 1
-            with lock:
-                done[0] += count
+    def insert():
+        scratch.insert_one({"type": "bench", "payload": {"n": 1}})
+        return True
 
-        started = time.monotonic()
-        workers = [threading.Thread(target=loop) for _ in range(n)]
-        for w in workers:
-            w.start()
-        for w in workers:
-            w.join()
-        measured[n] = round(done[0] / (time.monotonic() - started), 1)
-    scratch.drop()
-    return max(measured.values()), measured
+    try:
+        return best_rate(insert, seconds, threads)
+    finally:
+        scratch.drop()
 
 
 def _latencies(db, ids):
@@ -112,9 +96,11 @@ def run(store, events=5000, threads=4, paced_seconds=20):
         ("committed (burst)", f"{events} in {committed_in:.1f} s ({figures['commit_rate_per_s']} /s)"),
         ("delivered", (f"{len(done)} / {len(deliveries)} deliveries done, {rate:.1f} events/s "
                       f"(first commit -> last delivery {span:.1f} s)")),
-        ("commit -> handler, burst", (f"p50 {figures['burst_latency_p50_ms']} ms  p99 {figures['burst_latency_p99_ms']} ms"
+        ("commit -> handler, burst", (f"p50 {figures['burst_latency_p50_ms']} ms  "
+                                      f"p99 {figures['burst_latency_p99_ms']} ms"
                                      f"  max {figures['burst_latency_max_ms']} ms (waiting behind the backlog)")),
-        ("commit -> handler, paced", (f"p50 {figures['paced_latency_p50_ms']} ms  p99 {figures['paced_latency_p99_ms']} ms"
+        ("commit -> handler, paced", (f"p50 {figures['paced_latency_p50_ms']} ms  "
+                                      f"p99 {figures['paced_latency_p99_ms']} ms"
                                      f"  ({len(paced_ids)} events at {pace}/s, half the measured capacity)")),
         ("replicas applied", f"{replicas} / {events}"),
         ("ceiling (raw insert_one)", f"{raw} /s  {raw_by_threads} by client threads"),

@@ -5,7 +5,6 @@ ticket replica, insert the order under the one-active-order index, insert the ou
 """
 
 import asyncio
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -15,6 +14,7 @@ from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from .common import (
+    best_rate,
     create_accounts,
     find_in,
     ms,
@@ -85,38 +85,25 @@ def ceiling(store, seconds=3.0, threads=(1, 4)):
     orders, outbox = db.bench_ceiling_orders, db.bench_ceiling_outbox
     orders.create_index([("ticket_id", ASCENDING)], unique=True, partialFilterExpression={"active": True})
     replica = db.orders_tickets.find_one()
-    measured = {}
-    for n in threads:
-        done = [0]
-        stop_at = time.monotonic() + seconds
-        lock = threading.Lock()
 
-        def loop(stop_at=stop_at, lock=lock, done=done):
-            while time.monotonic() < stop_at:
-                try:
-                    with client.start_session() as session, session.start_transaction():
-                        db.orders_tickets.find_one({"_id": replica["_id"]}, session=session)
-                        oid = ObjectId()
-                        orders.insert_one({"_id": oid, "ticket_id": str(oid), "user_id": "u", "active": True,
-                                           "status": "created", "version": 0, "ticket": dict(replica)},
-                                          session=session)
-                        outbox.insert_one({"_id": oid.binary.hex(), "type": "orders.order_created.v1",
-                                           "payload": {"id": str(oid)}, "relayed": False}, session=session)
-                except (PyMongoError, DuplicateKeyError):
-                    continue  # a transaction refused for contention: not counted
-                with lock:
-                    done[0] += 1
+    def place_order_writes():
+        try:
+            with client.start_session() as session, session.start_transaction():
+                db.orders_tickets.find_one({"_id": replica["_id"]}, session=session)
+                oid = ObjectId()
+                orders.insert_one({"_id": oid, "ticket_id": str(oid), "user_id": "u", "active": True,
+                                   "status": "created", "version": 0, "ticket": dict(replica)}, session=session)
+                outbox.insert_one({"_id": oid.binary.hex(), "type": "orders.order_created.v1",
+                                   "payload": {"id": str(oid)}, "relayed": False}, session=session)
+        except (PyMongoError, DuplicateKeyError):
+            return False  # a transaction refused for contention: not counted
+        return True
 
-        started = time.monotonic()
-        workers = [threading.Thread(target=loop) for _ in range(n)]
-        for w in workers:
-            w.start()
-        for w in workers:
-            w.join()
-        measured[n] = round(done[0] / (time.monotonic() - started), 1)
-    orders.drop()
-    outbox.drop()
-    return max(measured.values()), measured
+    try:
+        return best_rate(place_order_writes, seconds, threads)
+    finally:
+        orders.drop()
+        outbox.drop()
 
 
 def run(store, buyers=1000, tickets=100, connections=100):

@@ -1,10 +1,7 @@
-"""The store as `make run` starts it (the supervisor in a subprocess), and an in-process app bound to its servers."""
+"""The store as `make run` starts it (tests.servers.Store), and an in-process app bound to its servers."""
 
 import os
 import secrets
-import signal
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -12,66 +9,45 @@ from pathlib import Path
 
 import psutil
 import redis
-import requests
 from pymongo.errors import PyMongoError
 
-from app.platform.embedded import free_port
+from tests import servers
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-class Store:
-    """`python -m app.platform.runner` on free ports with a temporary instance folder; stopped with SIGINT."""
+class Store(servers.Store):
+    """The store as `make run` starts it (tests.servers.Store), on Redis under a queue name of its own."""
+
+    # The bench sets Redis and the queue name itself; everything else unset is started by the supervisor.
+    CONFIGURED = ("MONGODB_URI", "STRIPE_SECRET_KEY", "STRIPE_API_BASE", "SECRET_KEY")
 
     def __init__(self, web_workers=2):
         self.tmp = tempfile.TemporaryDirectory(prefix="ticketing-bench-")
-        self.instance = Path(self.tmp.name) / "instance"
-        self.port, self.mongo_port, self.stripe_port = free_port(), free_port(), free_port()
         self.huey_name = f"ticketing-bench-{uuid.uuid4().hex[:8]}"
         self.secret_key = secrets.token_hex(32)
-        self.env = {k: v for k, v in os.environ.items()
-                    if k not in ("MONGODB_URI", "STRIPE_SECRET_KEY", "STRIPE_API_BASE", "SECRET_KEY")}
-        self.env.update(
-            PORT=str(self.port), MONGODB_EMBEDDED_PORT=str(self.mongo_port), LOCALSTRIPE_PORT=str(self.stripe_port),
-            INSTANCE_PATH=str(self.instance), WEB_WORKERS=str(web_workers), REDIS_URL=REDIS_URL,
-            HUEY_NAME=self.huey_name, SECRET_KEY=self.secret_key, LOG_LEVEL="WARNING",
-            RATELIMIT_SIGNIN="100000 per minute",
-        )
-        self.base = f"http://127.0.0.1:{self.port}"
+        super().__init__(Path(self.tmp.name) / "run.log", Path(self.tmp.name) / "instance",
+                         WEB_WORKERS=web_workers, REDIS_URL=REDIS_URL, HUEY_NAME=self.huey_name,
+                         SECRET_KEY=self.secret_key, RATELIMIT_SIGNIN="100000 per minute")
+        self.base = self.url
         self.mongodb_uri = f"mongodb://127.0.0.1:{self.mongo_port}/ticketing?directConnection=true"
-        self.runner = None
-        self.log_path = Path(self.tmp.name) / "run.log"
         self._app = None
 
     def start(self, timeout=120):
         """Start the supervisor and wait until /readyz answers 200."""
         self.instance.mkdir(parents=True)
-        self._log = open(self.log_path, "wb")  # noqa: SIM115 - the children write to it until stop()
-        self.runner = subprocess.Popen([sys.executable, "-m", "app.platform.runner"], cwd=ROOT, env=self.env,
-                                       stdout=self._log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.runner.poll() is not None:
-                raise RuntimeError(f"the store exited with {self.runner.returncode}:\n{self.log_tail()}")
-            try:
-                if requests.get(f"{self.base}/readyz", timeout=3).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass  # not listening yet, or too busy starting to answer in time
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the store did not come up in {timeout}s:\n{self.log_tail()}")
-            time.sleep(0.3)
+        return super().start(timeout)
 
     def log_tail(self, size=4000):
         """Return the end of what the supervisor and its children printed."""
-        return self.log_path.read_text(errors="replace")[-size:] if self.log_path.exists() else ""
+        return self.log()[-size:]
 
     def processes(self):
         """Return {role: [psutil.Process]} for web (gunicorn master and workers), worker, mongodb and localstripe."""
         roles = {"web": [], "worker": [], "mongodb": [], "localstripe": []}
         try:
-            children = psutil.Process(self.runner.pid).children(recursive=True)
+            children = psutil.Process(self.popen.pid).children(recursive=True)
         except psutil.NoSuchProcess:
             return roles
         for child in children:
@@ -120,13 +96,8 @@ class Store:
 
     def stop(self):
         """SIGINT the supervisor (as Ctrl-C does), wait for it, and drop the bench's Huey keys from Redis."""
-        if self.runner is not None and self.runner.poll() is None:
-            self.runner.send_signal(signal.SIGINT)
-            try:
-                self.runner.wait(60)
-            except subprocess.TimeoutExpired:
-                self.runner.kill()
-                self.runner.wait(10)
+        launched = self.popen is not None
+        super().stop()
         if self._app is not None:
             storage = self._app.extensions["huey_storage"]
             try:
@@ -135,8 +106,7 @@ class Store:
             except redis.RedisError:
                 pass
             self._app.extensions["mongo"].client.close()
-        if getattr(self, "_log", None):
-            self._log.close()
+        if launched:
             # Keep the store's log of the last run (test-output/ is git-ignored) for anyone chasing a figure.
             keep = ROOT / "test-output"
             keep.mkdir(exist_ok=True)

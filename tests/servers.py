@@ -114,3 +114,67 @@ def sign_in(client, user_id=None, email=None):
         session["user_email"] = email or f"user-{uuid.uuid4().hex[:8]}@example.com"
         session["_fresh"] = True
     return user_id
+
+
+class Store:
+    """A whole store started by the `make run` supervisor on free ports, and stopped as Ctrl-C stops it."""
+
+    # Settings the supervisor must not inherit: unset, it starts everything itself, as `make run` does.
+    CONFIGURED = ("MONGODB_URI", "REDIS_URL", "STRIPE_SECRET_KEY", "SECRET_KEY", "STRIPE_PUBLISHABLE_KEY",
+                  "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE", "HUEY_NAME", "CONTEXTS", "EVENT_TRANSPORT")
+
+    def __init__(self, log_path, instance, **settings):
+        self.port, self.mongo_port, self.stripe_port = free_port(), free_port(), free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.instance = Path(instance)
+        self.log_path = Path(log_path)
+        self.env = {k: v for k, v in os.environ.items() if k not in self.CONFIGURED}
+        self.env.update(PORT=str(self.port), MONGODB_EMBEDDED_PORT=str(self.mongo_port),
+                        LOCALSTRIPE_PORT=str(self.stripe_port), INSTANCE_PATH=str(self.instance), LOG_LEVEL="WARNING")
+        self.env.update({k: str(v) for k, v in settings.items()})
+        self.popen = None
+        self._log = None
+
+    def launch(self):
+        """Start the supervisor without waiting for it (several stores may boot side by side)."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - the children write to it until stop()
+        self.popen = subprocess.Popen([sys.executable, "-m", "app.platform.runner"], cwd=ROOT, env=self.env,
+                                      stdout=self._log, stderr=subprocess.STDOUT)
+        return self
+
+    def wait_ready(self, timeout=90):
+        """Block until /readyz answers 200, failing with the supervisor's log if it exits first."""
+        import requests
+
+        def ready():
+            if self.popen.poll() is not None:
+                raise RuntimeError(f"the store exited with {self.popen.returncode}:\n{self.log()[-4000:]}")
+            try:
+                return requests.get(f"{self.url}/readyz", timeout=3).status_code == 200
+            except requests.RequestException:  # not listening yet, or too busy starting to answer in time
+                return False
+
+        wait_until(ready, timeout=timeout, interval=0.2, message=f"the store logging to {self.log_path.name}")
+        return self
+
+    def start(self, timeout=90):
+        """Launch the supervisor and wait until the store is ready."""
+        return self.launch().wait_ready(timeout)
+
+    def stop(self):
+        """SIGINT the supervisor (as Ctrl-C does) and make sure it is gone; return its exit code."""
+        if self.popen is not None and self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGINT)
+            try:
+                self.popen.wait(60)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(10)
+        if self._log is not None:
+            self._log.close()
+        return None if self.popen is None else self.popen.returncode
+
+    def log(self):
+        """Return what the supervisor and its children printed so far."""
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -12,13 +12,13 @@ from pathlib import Path
 from tests.e2e.support import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    ROOT,
     Store,
     pay_with_card,
     purchase,
     sign_up,
     wait_for_text,
 )
+from tests.servers import ROOT
 
 WIDTHS = {"phone": 375, "desktop": 1280}
 DEMO_TICKET = "Glastonbury weekend pass"

@@ -2,17 +2,13 @@
 
 import os
 import re
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
 
 import requests
 
-from app.platform.embedded import free_port
-from tests.servers import ROOT, wait_until
+from tests import servers
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -20,54 +16,16 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 # Long enough to sign up, reserve and pay by hand in a slow browser; the short-window store is for expiry only.
 PAY_WINDOW_SECONDS = 300
 SHORT_WINDOW_SECONDS = 8
-# Settings the runner must NOT inherit: with them unset it starts everything itself, as `make run` does.
-_CONFIGURED = ("MONGODB_URI", "REDIS_URL", "STRIPE_SECRET_KEY", "SECRET_KEY", "STRIPE_PUBLISHABLE_KEY",
-               "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE", "HUEY_NAME", "CONTEXTS", "EVENT_TRANSPORT")
 
 
-class Store:
-    """A whole store started by the `make run` supervisor, reachable at `url`."""
+class Store(servers.Store):
+    """A named store started by the `make run` supervisor, launched at once (wait_ready() before use)."""
 
     def __init__(self, name, out_dir, instance, **settings):
+        super().__init__(Path(out_dir) / f"{name}.log", instance, **({"SWEEP_INTERVAL_SECONDS": "1",
+                                                                         "WEB_WORKERS": "2"} | settings))
         self.name = name
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = Path(out_dir) / f"{name}.log"
-        env = {k: v for k, v in os.environ.items() if k not in _CONFIGURED}
-        env.update(PORT=str(self.port), MONGODB_EMBEDDED_PORT=str(free_port()), LOCALSTRIPE_PORT=str(free_port()),
-                   INSTANCE_PATH=str(instance), SWEEP_INTERVAL_SECONDS="1", WEB_WORKERS="2", LOG_LEVEL="WARNING")
-        env.update({k: str(v) for k, v in settings.items()})
-        self._log = open(self.log_path, "wb")  # noqa: SIM115 - kept open for the life of the store
-        self.popen = subprocess.Popen([sys.executable, "-m", "app.platform.runner"], cwd=ROOT, env=env,
-                                      stdout=self._log, stderr=subprocess.STDOUT)
-
-    def wait_ready(self, timeout=90):
-        """Block until /readyz answers 200, failing with the supervisor's log if it dies first."""
-
-        def ready():
-            assert self.popen.poll() is None, f"the {self.name} store exited:\n{self.log()[-4000:]}"
-            try:
-                return requests.get(f"{self.url}/readyz", timeout=3).status_code == 200
-            except requests.RequestException:  # not listening yet, or busy starting up
-                return False
-
-        wait_until(ready, timeout=timeout, interval=0.2, message=f"the {self.name} store to be ready")
-        return self
-
-    def stop(self):
-        """Stop it as Ctrl-C does (SIGINT), and make sure it is gone."""
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGINT)
-            try:
-                self.popen.wait(60)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(10)
-        self._log.close()
-
-    def log(self):
-        """Return what the supervisor and its children printed so far."""
-        return self.log_path.read_text(errors="replace")
+        self.launch()
 
 
 PASSWORD = "e2e-pass-1"
