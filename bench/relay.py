@@ -3,10 +3,18 @@
 Each `create_ticket` commits a ticket and its `tickets.ticket_created.v1` event; orders' replica handler applies it.
 Latency is commit (the outbox record's time) → the handler's delivery finished. Ceiling: raw single inserts/s on the
 same server.
+
+Throughput is measured on a backlog: the worker is paused (SIGSTOP) while the services commit, then resumed, and the
+relay's rate is events delivered ÷ (resume → last delivery). With both running at once the embedded server (one
+transaction at a time) is shared between the services' commits and the relay, and the end-to-end rate is bounded by
+how fast services commit; that figure is reported too.
 """
 
+import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
+
+from app.platform.documents import utcnow as _utcnow
 
 from .common import best_rate, create_accounts, find_in, ms, percentile, ratio, record, report
 
@@ -66,14 +74,31 @@ def run(store, events=5000, threads=4, paced_seconds=20):
     rate = len(done) / span
     replicas = len(find_in(db.orders_tickets, "_id", ids, None, {"_id": 1}))
 
-    # 2. Paced below that capacity: the latency of the relay hint path itself, with no backlog to wait behind.
+    # 2. The backlog: the worker paused while the services commit as many events again, then resumed.
+    workers = store.processes()["worker"]
+    for process in workers:
+        process.send_signal(signal.SIGSTOP)
+    try:
+        with ThreadPoolExecutor(threads) as pool:
+            backlog_ids = list(pool.map(create, range(events, 2 * events)))
+    finally:
+        resumed_at = _utcnow()
+        for process in workers:
+            process.send_signal(signal.SIGCONT)
+    store.settle(timeout=900)
+    backlog_deliveries, backlog_done, _, _, backlog_last = _latencies(db, backlog_ids)
+    drain = (backlog_last - resumed_at).total_seconds()
+    drain_rate = len(backlog_done) / drain
+    replicas += len(find_in(db.orders_tickets, "_id", backlog_ids, None, {"_id": 1}))
+
+    # 3. Paced below the end-to-end capacity: the latency of the relay hint path itself, with no backlog.
     pace = max(1.0, round(rate * 0.5, 1))
     paced_ids = []
     next_at = time.monotonic()
     for i in range(max(1, int(pace * paced_seconds))):
         next_at += 1 / pace
         time.sleep(max(0.0, next_at - time.monotonic()))
-        paced_ids.append(create(events + i))
+        paced_ids.append(create(2 * events + i))
     store.settle()
     _, paced_done, paced_latencies, _, _ = _latencies(db, paced_ids)
 
@@ -83,28 +108,34 @@ def run(store, events=5000, threads=4, paced_seconds=20):
         "delivered_per_s": round(rate, 1), "span_seconds": round(span, 2),
         "burst_latency_p50_ms": ms(percentile(latencies, 50)), "burst_latency_p99_ms": ms(percentile(latencies, 99)),
         "burst_latency_max_ms": ms(max(latencies) if latencies else None),
-        "redelivered_attempts": sum(1 for d in deliveries if d.get("attempts", 0) > 1),
+        "redelivered_attempts": sum(1 for d in deliveries + backlog_deliveries if d.get("attempts", 0) > 1),
+        "backlog_events": len(backlog_ids), "backlog_delivered": len(backlog_done),
+        "backlog_drain_seconds": round(drain, 2), "backlog_delivered_per_s": round(drain_rate, 1),
         "replicas_applied": replicas,
         "paced_rate_per_s": pace, "paced_events": len(paced_ids), "paced_delivered": len(paced_done),
         "paced_latency_p50_ms": ms(percentile(paced_latencies, 50)),
         "paced_latency_p99_ms": ms(percentile(paced_latencies, 99)),
         "ceiling_raw_inserts_per_s": raw, "ceiling_by_threads": raw_by_threads,
-        "ratio_to_ceiling": ratio(rate, raw), "target_ratio": TARGET, "target_p99_s": TARGET_P99,
+        "ratio_to_ceiling": ratio(drain_rate, raw), "end_to_end_ratio_to_ceiling": ratio(rate, raw),
+        "target_ratio": TARGET, "target_p99_s": TARGET_P99,
     }
     p99_met = (figures["paced_latency_p99_ms"] or 1e9) < TARGET_P99 * 1000
     report(f"relay ({events} events committed by create_ticket from {threads} threads)", [
         ("committed (burst)", f"{events} in {committed_in:.1f} s ({figures['commit_rate_per_s']} /s)"),
-        ("delivered", (f"{len(done)} / {len(deliveries)} deliveries done, {rate:.1f} events/s "
-                      f"(first commit -> last delivery {span:.1f} s)")),
+        ("delivered (burst)", (f"{len(done)} / {len(deliveries)} deliveries done, {rate:.1f} events/s end to end "
+                              f"(first commit -> last delivery {span:.1f} s; "
+                              f"{figures['end_to_end_ratio_to_ceiling']:.0%} of the ceiling)")),
+        ("delivered (backlog)", (f"{len(backlog_done)} / {len(backlog_deliveries)} deliveries done, "
+                                f"{drain_rate:.1f} events/s (worker resumed -> last delivery {drain:.1f} s)")),
         ("commit -> handler, burst", (f"p50 {figures['burst_latency_p50_ms']} ms  "
                                       f"p99 {figures['burst_latency_p99_ms']} ms"
                                      f"  max {figures['burst_latency_max_ms']} ms (waiting behind the backlog)")),
         ("commit -> handler, paced", (f"p50 {figures['paced_latency_p50_ms']} ms  "
                                       f"p99 {figures['paced_latency_p99_ms']} ms"
                                      f"  ({len(paced_ids)} events at {pace}/s, half the measured capacity)")),
-        ("replicas applied", f"{replicas} / {events}"),
+        ("replicas applied", f"{replicas} / {2 * events}"),
         ("ceiling (raw insert_one)", f"{raw} /s  {raw_by_threads} by client threads"),
-        ("ratio to ceiling", (f"{figures['ratio_to_ceiling']:.0%}  (target >= {TARGET:.0%}: "
+        ("ratio to ceiling (backlog)", (f"{figures['ratio_to_ceiling']:.0%}  (target >= {TARGET:.0%}: "
                              f"{'met' if (figures['ratio_to_ceiling'] or 0) >= TARGET else 'MISSED'})")),
         ("p99 target (paced)", f"< {TARGET_P99:.0f} s: {'met' if p99_met else 'MISSED'}"),
     ])

@@ -149,15 +149,26 @@ def gated_server_class():
 
 
 def sqlite_engine_class():
-    """Return mongoeco's SQLite engine without its whole-collection scan on every insert."""
+    """Return mongoeco's SQLite engine without its change log and without its whole-collection scan per insert."""
+    from dataclasses import replace
+
+    from bson import ObjectId
+    from mongoeco.core.filtering import EqualsCondition, InCondition
     from mongoeco.core.identity import id_contains_numeric_value
+    from mongoeco.engines import sqlite
     from mongoeco.engines.sqlite import SQLiteEngine
+
+    # Change streams: the app never opens one, yet mongoeco writes every change (the whole document, serialized) to
+    # a change log in SQLite and, after each write, starts a heartbeat thread and takes a lease to dispatch that log.
+    # That was about half of the server's time per write. This server does not offer change streams.
+    sqlite._sqlite_append_change = lambda *args, **kwargs: None
 
     # Value types whose presence in a field makes mongoeco plan a query in Python; it asks, per query, whether any
     # document of the collection holds one (a scan of every document) and forgets the answer on every write.
     watched = tuple(f'"type":"{t}"' for t in ("decimal", "decimal128", "decimal128_public", "bytes", "undefined"))
 
     class Engine(SQLiteEngine):
+        capabilities = replace(SQLiteEngine.capabilities, change_delivery="none")
         _wrote_watched_type = False  # sticky: once such a value was ever written, behave exactly as mongoeco does
 
         def _serialize_document(self, document):
@@ -179,6 +190,18 @@ def sqlite_engine_class():
             super()._invalidate_collection_features_cache(db_name, coll_name)
             if kept:
                 self._collection_features_cache.update(kept)
+
+        def _translate_query_plan_with_multikey(self, db_name, coll_name, plan):
+            # mongoeco turns `_id` equality and `$in` into a JSON predicate evaluated on every document of the
+            # collection (for `$in`, a json_each subquery per document), although each document's storage key is its
+            # _id: claiming a batch of deliveries by id cost O(collection size). A string or ObjectId _id equals only
+            # the document stored under the same key, so look those up by the primary key instead.
+            if isinstance(plan, EqualsCondition | InCondition) and plan.field == "_id":
+                values = (plan.value,) if isinstance(plan, EqualsCondition) else plan.values
+                if values and all(type(value) in (str, ObjectId) for value in values):
+                    keys = list(dict.fromkeys(self._storage_key(value) for value in values))
+                    return f"storage_key IN ({', '.join('?' * len(keys))})", keys
+            return super()._translate_query_plan_with_multikey(db_name, coll_name, plan)
 
         def _validate_document_against_unique_indexes(self, db_name, coll_name, document, **options):
             # mongoeco 4.11 loads and decodes EVERY document of the collection on each single insert, looking for an

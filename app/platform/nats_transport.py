@@ -85,6 +85,11 @@ class NatsTransport:
         data = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
         return self.run(self._publish(self.subject(payload["type"]), data, payload["id"]))
 
+    def publish_many(self, payloads):
+        """Store several events in the stream in order, each acknowledged before the next is sent."""
+        for payload in payloads:
+            self.publish(payload)
+
     def plan(self):
         """Return {consumer name: set of event types} for the contexts this process serves."""
         plan = {}

@@ -73,18 +73,22 @@ def relay_pending(older_than_seconds=0.0, limit=500):
 def _relay(query, limit=0):
     transport = current_app.extensions["event_transport"]
     count = 0
-    published = []
+    batch = []
     for doc in _outbox().find(query, sort=[("created_at", 1), ("version", 1)], limit=limit):
-        # Publish first, then mark: a crash in between publishes again, and the consumers drop the duplicate.
-        transport.publish(doc["payload"])
-        published.append(doc["_id"])
-        count += 1
-        if len(published) >= _MARK_BATCH:
-            _mark_relayed(published)
-            published = []
-    if published:
-        _mark_relayed(published)
+        batch.append(doc)
+        if len(batch) >= _MARK_BATCH:
+            count += _publish(transport, batch)
+            batch = []
+    if batch:
+        count += _publish(transport, batch)
     return count
+
+
+def _publish(transport, docs):
+    # Publish first, then mark: a crash in between publishes again, and the consumers drop the duplicate.
+    transport.publish_many([doc["payload"] for doc in docs])
+    _mark_relayed([doc["_id"] for doc in docs])
+    return len(docs)
 
 
 def _mark_relayed(event_ids):

@@ -1,6 +1,6 @@
 """Event transports: how a relayed event reaches the handlers that subscribe to it."""
 
-from .delivery import create_deliveries
+from .delivery import create_deliveries, deliver_now
 
 
 class LocalTransport:
@@ -11,6 +11,10 @@ class LocalTransport:
     def publish(self, payload):
         """Create the deliveries of one event for the local handlers."""
         create_deliveries(payload)
+
+    def publish_many(self, payloads):
+        """Deliver several events to the local handlers at once (queued deliveries if that fails)."""
+        deliver_now(payloads)
 
     def close(self):
         """Release nothing: the local transport holds no connection."""

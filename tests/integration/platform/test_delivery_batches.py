@@ -1,0 +1,119 @@
+"""Deliveries applied in batches: one transaction for many events, and one bad event never costs the others."""
+
+import logging
+import threading
+
+from app.platform.delivery import create_deliveries_many, deliver_batch
+from tests.integration.platform import ledger
+from tests.servers import drain
+
+REPLICA = "tests.integration.platform.ledger.apply_replica"
+COUNT = "tests.integration.platform.ledger.count_effect"
+POISON = "tests.integration.platform.ledger.poison"
+
+
+def _committed(app, db, versions, aggregate_id="agg"):
+    """Commit one event per version, drop the relay hints, and create their deliveries; return the events' ids."""
+    huey = app.extensions["huey"]
+    ids = [ledger.record_entry(aggregate_id=aggregate_id, version=v) for v in versions]
+    huey.storage.flush_queue()  # the test hands the deliveries over itself
+    payloads = {d["_id"]: d["payload"] for d in db.platform_outbox.find({"_id": {"$in": ids}})}
+    create_deliveries_many([payloads[i] for i in ids])
+    huey.storage.flush_queue()
+    return ids
+
+
+def _run_scheduled(app):
+    """Run queued and scheduled tasks now, as if their delay had passed."""
+    huey = app.extensions["huey"]
+    for _ in range(20):
+        drain(app)
+        due = huey.scheduled()
+        huey.storage.flush_schedule()
+        if not due:
+            return
+        for task in due:
+            huey.execute(task, timestamp=task.eta)
+
+
+def test_a_batch_applies_every_event_once_in_one_transaction(ledger_app, db, caplog):
+    ledger.subscribe(ledger_app, ledger.apply_replica, ledger.count_effect)
+    caplog.set_level(logging.INFO, logger="app.platform.delivery")
+    with ledger_app.app_context():
+        ids = _committed(ledger_app, db, range(10))
+        batch = [f"{i}:{h}" for i in ids for h in (REPLICA, COUNT)]
+        outcomes = deliver_batch(batch)
+    assert outcomes == dict.fromkeys(batch, "done")
+    assert "rolled back" not in caplog.text  # it went through as one batch, not one at a time
+    assert [d["version"] for d in db.test_order_log.find(sort=[("_id", 1)])] == list(range(10))
+    assert db.test_ledger.find_one({"_id": "ledger"})["applied"] == 10
+    assert db.platform_deliveries.count_documents({"_id": {"$in": batch}, "status": "done", "attempts": 1}) == 20
+
+
+def test_an_event_ahead_of_its_predecessor_rolls_the_batch_back_and_waits_without_losing_an_attempt(ledger_app, db,
+                                                                                                  caplog):
+    ledger.subscribe(ledger_app, ledger.apply_replica)
+    caplog.set_level(logging.INFO, logger="app.platform.delivery")
+    with ledger_app.app_context():
+        first, second = _committed(ledger_app, db, [0, 1])
+        # Version 1 handed over before version 0 (as a sweep may find them).
+        outcomes = deliver_batch([f"{second}:{REPLICA}", f"{first}:{REPLICA}"])
+        assert outcomes == {f"{second}:{REPLICA}": "waiting", f"{first}:{REPLICA}": "done"}
+        assert "rolled back" in caplog.text
+        _run_scheduled(ledger_app)
+    assert [d["version"] for d in db.test_order_log.find(sort=[("_id", 1)])] == [0, 1]
+    waited = db.platform_deliveries.find_one({"_id": f"{second}:{REPLICA}"})
+    assert (waited["status"], waited["attempts"], waited["waits"]) == ("done", 1, 1)
+
+
+def test_a_failing_handler_in_a_batch_fails_alone(ledger_app, db):
+    ledger.subscribe(ledger_app, ledger.poison, ledger.count_effect)
+    db.test_switches.insert_one({"_id": "poison", "on": True})
+    with ledger_app.app_context():
+        ids = _committed(ledger_app, db, [0], aggregate_id="a") + _committed(ledger_app, db, [0], aggregate_id="b")
+        batch = [f"{i}:{h}" for i in ids for h in (POISON, COUNT)]
+        outcomes = deliver_batch(batch)
+    assert outcomes == {f"{ids[0]}:{POISON}": "retrying", f"{ids[0]}:{COUNT}": "done",
+                        f"{ids[1]}:{POISON}": "retrying", f"{ids[1]}:{COUNT}": "done"}
+    assert sorted(db.test_ledger.find_one({"_id": "ledger"})["events"]) == sorted(ids)
+    failed = db.platform_deliveries.find_one({"_id": f"{ids[0]}:{POISON}"})
+    assert failed["status"] == "pending" and "poisoned on purpose" in failed["last_error"]
+    assert db.test_poison_applied.count_documents({}) == 0
+
+
+def test_a_redelivered_event_in_a_batch_has_no_second_effect(ledger_app, db):
+    ledger.subscribe(ledger_app, ledger.count_effect)
+    with ledger_app.app_context():
+        ids = _committed(ledger_app, db, [0, 1, 2])
+        batch = [f"{i}:{COUNT}" for i in ids]
+        assert deliver_batch(batch[:1]) == {batch[0]: "done"}
+        # As after a worker crashed between applying and marking: the applied one is pending again.
+        db.platform_deliveries.update_one({"_id": batch[0]}, {"$set": {"status": "pending", "lease_until": None}})
+        outcomes = deliver_batch(batch)
+    assert outcomes == dict.fromkeys(batch, "done")
+    entry = db.test_ledger.find_one({"_id": "ledger"})
+    assert entry["applied"] == 3 and sorted(entry["events"]) == sorted(ids)
+
+
+def test_two_workers_given_the_same_batch_apply_each_event_once(ledger_app, db):
+    ledger.subscribe(ledger_app, ledger.count_effect)
+    with ledger_app.app_context():
+        ids = _committed(ledger_app, db, range(20))
+    batch = [f"{i}:{COUNT}" for i in ids]
+    results = []
+    start = threading.Barrier(2)
+
+    def work():
+        with ledger_app.app_context():
+            start.wait()
+            results.append(deliver_batch(batch))
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    done = [delivery for outcome in results for delivery, result in outcome.items() if result == "done"]
+    assert sorted(done) == sorted(batch)  # every delivery done by exactly one of them
+    entry = db.test_ledger.find_one({"_id": "ledger"})
+    assert entry["applied"] == 20 and sorted(entry["events"]) == sorted(ids)
