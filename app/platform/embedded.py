@@ -37,9 +37,24 @@ def free_port():
         return s.getsockname()[1]
 
 
+def _body_section(payload):
+    """Return the raw BSON of an OP_MSG's body section (kind 0), skipping document sequences (kind 1)."""
+    position = 4  # flag bits
+    while position < len(payload):
+        kind = payload[position]
+        size = int.from_bytes(payload[position + 1:position + 5], "little", signed=True)
+        if kind == 0:
+            return payload[position + 1:position + 1 + size]
+        position += 1 + size
+    raise ValueError("OP_MSG without a body section")
+
+
 def gated_server_class():
     """Return mongoeco's wire server with a gate that queues commands behind the open transaction."""
+    import bson
+    from bson.raw_bson import RawBSONDocument
     from mongoeco.wire._session_identity import wire_session_key
+    from mongoeco.wire.bson_bridge import decode_wire_value
     from mongoeco.wire.protocol import OP_MSG, decode_op_msg
     from mongoeco.wire.proxy import AsyncMongoEcoProxyServer
 
@@ -106,10 +121,17 @@ def gated_server_class():
             if header.op_code != OP_MSG:
                 return None, False, False
             try:
-                body = decode_op_msg(header, payload).body
+                # Only the command's own document, lazily: decoding the whole message here (every document of an
+                # insert, in Python) would double the server's decoding work; the engine decodes it once anyway.
+                body = RawBSONDocument(_body_section(payload))
+                raw_lsid = body.get("lsid")
+                lsid = None if raw_lsid is None else decode_wire_value(bson.decode(raw_lsid.raw))
             except Exception:
-                return None, False, False
-            lsid = body.get("lsid")
+                try:
+                    body = decode_op_msg(header, payload).body
+                except Exception:
+                    return None, False, False
+                lsid = body.get("lsid")
             key = wire_session_key(lsid) if lsid is not None else None
             ends = "commitTransaction" in body or "abortTransaction" in body
             return key, bool(body.get("startTransaction")), ends

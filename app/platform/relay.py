@@ -42,9 +42,7 @@ def relay_events(event_ids):
     """Relay the given outbox events, and every other pending one in commit order; return how many were relayed."""
     if event_ids and all(event_id in _recent for event_id in event_ids):
         return 0
-    with _passes_lock:
-        hinted, relaying = _passes.setdefault(id(current_app._get_current_object()),
-                                              (threading.Event(), threading.Lock()))
+    hinted, relaying = _pass_state()
     hinted.set()
     count = 0
     while hinted.is_set():
@@ -67,7 +65,20 @@ def relay_pending(older_than_seconds=0.0, limit=500):
     query = {"relayed": False}
     if older_than_seconds:
         query["created_at"] = {"$lte": utcnow() - timedelta(seconds=older_than_seconds)}
-    return _relay(query, limit)
+    _, relaying = _pass_state()
+    if not relaying.acquire(blocking=False):
+        # A hinted pass in this process is relaying right now, and it relays everything pending: a second pass
+        # beside it would only race it for the same events.
+        return 0
+    try:
+        return _relay(query, limit)
+    finally:
+        relaying.release()
+
+
+def _pass_state():
+    with _passes_lock:
+        return _passes.setdefault(id(current_app._get_current_object()), (threading.Event(), threading.Lock()))
 
 
 def _relay(query, limit=0):
