@@ -108,14 +108,17 @@ def gated_server_class():
 
         async def _enter(self, connection):
             deadline = time.monotonic() + self.wait_seconds
+            # One acquire for the whole wait: cancelling and re-trying it every tick would send this command to the
+            # back of the queue each time, and under load a command could wait behind ever newer ones.
+            acquire = asyncio.ensure_future(self._gate.acquire())
             while True:
-                try:
-                    await asyncio.wait_for(self._gate.acquire(), timeout=0.25)
+                done, _ = await asyncio.wait({acquire}, timeout=0.25)
+                if done:
                     return True
-                except TimeoutError:
-                    self._abort_if_abandoned()
-                    if time.monotonic() > deadline:
-                        return False  # let the engine answer "busy": the client's retry logic takes over
+                self._abort_if_abandoned()
+                if time.monotonic() > deadline:
+                    # cancel() is False only if the gate was handed over meanwhile: then this command holds it.
+                    return not acquire.cancel()  # False: the engine answers "busy", the client's retries take over
 
         def _describe(self, header, payload):
             if header.op_code != OP_MSG:
@@ -172,15 +175,12 @@ def gated_server_class():
 
 def sqlite_engine_class():
     """Return mongoeco's SQLite engine without its change log and without its whole-collection scan per insert."""
-    import re
-    import sqlite3
     from dataclasses import replace
 
     from bson import ObjectId
     from mongoeco.core.filtering import EqualsCondition, InCondition
     from mongoeco.core.identity import id_contains_numeric_value
     from mongoeco.engines import sqlite
-    from mongoeco.engines._sqlite_connection import SQLiteConnection
     from mongoeco.engines.sqlite import SQLiteEngine
 
     # Change streams: the app never opens one, yet mongoeco writes every change (the whole document, serialized) to
@@ -192,63 +192,9 @@ def sqlite_engine_class():
     # document of the collection holds one (a scan of every document) and forgets the answer on every write.
     watched = tuple(f'"type":"{t}"' for t in ("decimal", "decimal128", "decimal128_public", "bytes", "undefined"))
 
-    # Every MongoDB index becomes an SQL expression index on the one table that holds all collections' documents,
-    # so each insert anywhere computed and stored an entry in every index of every collection (17 here, each a few
-    # json_extract calls). The engine only uses them as a (db_name, coll_name) prefix, which the primary key also
-    # gives, and looks values up in its own index-entries table; so each is made partial to its own collection.
-    namespaces = {}  # physical index name -> (db_name, coll_name)
-    create_index = re.compile(r'CREATE INDEX (?:IF NOT EXISTS )?"(idx_[0-9a-f]+)" ON documents \(.*\)\Z', re.S)
-
-    def literal(text):
-        return "'" + text.replace("'", "''") + "'"
-
-    def partial(sql, name):
-        db_name, coll_name = namespaces[name]
-        return f"{sql} WHERE db_name = {literal(db_name)} AND coll_name = {literal(coll_name)}"
-
-    class Connection(SQLiteConnection):
-        def execute(self, sql, *args):
-            match = create_index.match(sql) if sql.startswith("CREATE INDEX") else None
-            if match and match.group(1) in namespaces:
-                sql = partial(sql, match.group(1))
-            return super().execute(sql, *args)
-
-    def make_partial(connection):
-        # Indexes made before this server existed (a store's older data file): rebuild each once as partial.
-        try:
-            rows = connection.execute(
-                "SELECT i.db_name, i.coll_name, i.physical_name, m.sql FROM indexes i JOIN sqlite_master m "
-                "ON m.type = 'index' AND m.name = i.physical_name WHERE m.tbl_name = 'documents'").fetchall()
-        except sqlite3.Error:
-            return  # a new file: the tables do not exist yet
-        for db_name, coll_name, name, sql in rows:
-            namespaces[name] = (db_name, coll_name)
-            if " WHERE " not in sql:
-                connection.execute(f'DROP INDEX "{name}"')
-                connection.execute(partial(sql, name))
-        connection.commit()
-
     class Engine(SQLiteEngine):
         capabilities = replace(SQLiteEngine.capabilities, change_delivery="none")
         _wrote_watched_type = False  # sticky: once such a value was ever written, behave exactly as mongoeco does
-        _made_partial = False
-
-        def _create_sqlite_connection(self):
-            if self._path == ":memory:":
-                return super()._create_sqlite_connection()
-            # mongoeco's own connection setup, with the connection class above.
-            connection = sqlite3.connect(self._path, check_same_thread=False, factory=Connection)
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
-            if not Engine._made_partial:
-                Engine._made_partial = True
-                make_partial(connection)
-            return connection
-
-        def _physical_index_name(self, db_name, coll_name, index_name):
-            name = super()._physical_index_name(db_name, coll_name, index_name)
-            namespaces[name] = (db_name, coll_name)
-            return name
 
         def _serialize_document(self, document):
             payload = super()._serialize_document(document)

@@ -120,7 +120,7 @@ def test_two_workers_given_the_same_batch_apply_each_event_once(ledger_app, db):
     assert entry["applied"] == 20 and sorted(entry["events"]) == sorted(ids)
 
 
-def test_a_relay_pass_applies_its_events_in_one_transaction_and_records_them_done(ledger_app, db, caplog):
+def test_a_relay_pass_applies_each_event_at_once_and_records_its_deliveries_done(ledger_app, db, caplog):
     ledger.subscribe(ledger_app, ledger.apply_replica, ledger.count_effect)
     caplog.set_level(logging.INFO, logger="app.platform.delivery")
     huey = ledger_app.extensions["huey"]
@@ -137,7 +137,7 @@ def test_a_relay_pass_applies_its_events_in_one_transaction_and_records_them_don
     assert db.platform_inbox.count_documents({}) == 20
 
 
-def test_a_relay_pass_that_fails_applies_nothing_and_queues_every_delivery(ledger_app, db):
+def test_an_event_whose_handler_fails_in_the_relay_pass_is_queued_with_all_its_deliveries(ledger_app, db):
     ledger.subscribe(ledger_app, ledger.poison, ledger.count_effect)
     db.test_switches.insert_one({"_id": "poison", "on": True})
     huey = ledger_app.extensions["huey"]
@@ -145,7 +145,7 @@ def test_a_relay_pass_that_fails_applies_nothing_and_queues_every_delivery(ledge
         ids = [ledger.record_entry(aggregate_id=a) for a in ("a", "b")]
         huey.storage.flush_queue()
         relay_pending()
-        # The poison handler rolled the pass back: nothing applied, all four deliveries pending and queued.
+        # The poison handler rolled each event back: nothing applied, all four deliveries pending and queued.
         assert db.platform_inbox.count_documents({}) == 0
         assert db.platform_deliveries.count_documents({"status": "pending"}) == 4
         assert huey.pending_count() > 0
