@@ -1,4 +1,4 @@
-"""Deliveries applied many at a time (a relay pass, a batch) in one transaction; one bad event costs no other."""
+"""Deliveries without a Huey task each: applied by the relay pass, or as a batch; one bad event costs no other."""
 
 import logging
 import threading
