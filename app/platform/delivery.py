@@ -19,9 +19,6 @@ log = logging.getLogger(__name__)
 # pays those once, so a backlog drains several times faster on a database that runs one transaction at a time.
 # Small enough that one transaction stays short and far below the server's limits on `$in` lists.
 BATCH_SIZE = 50
-# Events applied per transaction by the relay itself. One: the embedded server runs one transaction at a time, and
-# measured with `make bench`, even 4 or 10 events per transaction held expiry timers up by 1-2 s (p99).
-INLINE_EVENTS = 1
 _DUPLICATE_KEY = 11000
 _DONE = {"status": "done", "lease_until": None, "last_error": None}
 
@@ -45,22 +42,24 @@ def create_deliveries_many(payloads):
 
 
 def deliver_now(payloads):
-    """Apply events to their handlers right away, in order, INLINE_EVENTS per transaction; return how many deliveries.
+    """Apply events to their handlers right away, in order, one per transaction; return how many deliveries.
 
-    The deliveries are recorded as done in the transaction that applies them. If anything in it fails (a handler
+    An event's deliveries are recorded as done in the transaction that applies it. If anything in it fails (a handler
     error, an event that must wait for its predecessor, an event relayed before) nothing of it is applied: its
     deliveries are recorded pending and queued, to run with retries.
     """
+    # One event per transaction: the embedded server runs one transaction at a time, and measured with `make bench`,
+    # even 4 or 10 events per transaction held expiry timers up by 1-2 s (p99).
     count = 0
-    for start in range(0, len(payloads), INLINE_EVENTS):
-        records = _records(payloads[start:start + INLINE_EVENTS])
+    for payload in payloads:
+        records = _records([payload])
         if not records:
             continue
         try:
             uow.run_in_transaction(_apply_and_record, records)
         except Exception as exc:
-            log.info("delivering %s events at once failed (%s: %s); queueing their deliveries",
-                     len(payloads[start:start + INLINE_EVENTS]), type(exc).__name__, exc)
+            log.info("delivering event %s at once failed (%s: %s); queueing its deliveries", payload["id"],
+                     type(exc).__name__, exc)
             _record_pending(records)
         count += len(records)
     return count
@@ -96,16 +95,23 @@ def _record_pending(records):
 
 
 def _apply_and_record(records):
-    work = uow.current()
-    subscriptions = current_app.extensions["subscriptions"]
-    now = utcnow()
-    work.collection(InboxEntry).insert_many(
-        [{"_id": f"{r['handler']}:{r['event_id']}", "applied_at": now} for r in records], session=work.session)
-    for record in records:
-        subscriptions.get(record["handler"])(Event.from_dict(record["payload"]))
+    work = _apply_all(records)
     # A record left by an earlier relay of the same event fails this insert and rolls everything back.
     work.collection(Delivery).insert_many(
-        [record | _DONE | {"attempts": 1, "finished_at": now} for record in records], session=work.session)
+        [record | _DONE | {"attempts": 1, "finished_at": utcnow()} for record in records], session=work.session)
+
+
+def _apply_all(deliveries):
+    """Write these deliveries' inbox entries in one insert and run their handlers in order; return the unit of work."""
+    work = uow.current()
+    subscriptions = current_app.extensions["subscriptions"]
+    # A redelivered event fails this insert on the inbox's unique id: the transaction rolls back, no second effect.
+    now = utcnow()
+    work.collection(InboxEntry).insert_many(
+        [{"_id": f"{d['handler']}:{d['event_id']}", "applied_at": now} for d in deliveries], session=work.session)
+    for delivery in deliveries:
+        subscriptions.get(delivery["handler"])(Event.from_dict(delivery["payload"]))
+    return work
 
 
 @task()
@@ -190,13 +196,7 @@ def _apply(handler, name, event):
 
 
 def _apply_batch(due):
-    work = uow.current()
-    subscriptions = current_app.extensions["subscriptions"]
-    # One inbox write for the whole batch; a redelivered event fails it and sends the batch down the single path.
-    work.collection(InboxEntry).insert_many(
-        [{"_id": f"{doc['handler']}:{doc['event_id']}", "applied_at": utcnow()} for doc in due], session=work.session)
-    for doc in due:
-        subscriptions.get(doc["handler"])(Event.from_dict(doc["payload"]))
+    work = _apply_all(due)
     # Marked done in the same transaction as the effects, so a batch needs no lease (one write fewer per event):
     # if another worker finished one of them meanwhile, this batch rolls back and leaves that worker's result.
     ids = [doc["_id"] for doc in due]
@@ -246,9 +246,8 @@ def requeue_stalled(grace_seconds, limit=500):
     now = utcnow()
     cutoff = now - timedelta(seconds=grace_seconds)
     stalled = [doc["_id"] for doc in _deliveries().find(
-        {"status": "pending", "next_attempt_at": {"$lte": now}, "enqueued_at": {"$lte": cutoff},
-         "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}}]},
-        projection={"_id": 1}, sort=[("created_at", 1)], limit=limit,
+        dict(_claimable(now), enqueued_at={"$lte": cutoff}), projection={"_id": 1}, sort=[("created_at", 1)],
+        limit=limit,
     )]
     _queue(stalled, now)
     return len(stalled)

@@ -1,16 +1,16 @@
 """Event transports: how a relayed event reaches the handlers that subscribe to it."""
 
-from .delivery import create_deliveries, deliver_now
+from .delivery import deliver_now
 
 
 class LocalTransport:
-    """Deliver to this process's handlers through delivery records and Huey tasks."""
+    """Deliver to this process's handlers at once, or through queued delivery records when that fails."""
 
     name = "local"
 
     def publish(self, payload):
-        """Create the deliveries of one event for the local handlers."""
-        create_deliveries(payload)
+        """Deliver one event to the local handlers."""
+        deliver_now([payload])
 
     def publish_many(self, payloads):
         """Deliver several events to the local handlers at once (queued deliveries if that fails)."""
