@@ -32,6 +32,9 @@ def create_app(config=None):
         WTF_CSRF_TIME_LIMIT=None,
         RATELIMIT_STORAGE_URI=app.config["REDIS_URL"] or "memory://",
         RATELIMIT_HEADERS_ENABLED=True,
+        # Redis down must not turn sign-in into a 500: count in this process's memory until it is back.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_SWALLOW_ERRORS=True,
     )
     app.jinja_env.undefined = StrictUndefined
     _trust_proxies(app)

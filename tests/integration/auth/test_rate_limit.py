@@ -74,3 +74,23 @@ def test_signin_page_posts_are_limited_too(low_limit, client):
     assert "Too many requests" in response.get_data(as_text=True)
     # Showing the page is not an attempt.
     assert client.get("/auth/signin", environ_base={"REMOTE_ADDR": address}).status_code == 200
+
+
+def test_signin_still_answers_and_is_still_limited_while_redis_is_down(low_limit, client, monkeypatch):
+    from limits.storage import storage_from_string
+    from limits.strategies import FixedWindowRateLimiter
+
+    from app.extensions import limiter
+    from app.platform.embedded import free_port
+
+    # What a Redis outage looks like to the limiter: its storage refuses connections (the shared Redis stays up for
+    # the rest of the suite).
+    dead = storage_from_string(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=0.2)
+    monkeypatch.setattr(limiter, "_storage", dead)
+    monkeypatch.setattr(limiter, "_limiter", FixedWindowRateLimiter(dead))
+    monkeypatch.setattr(limiter, "_storage_dead", False)
+    address = unique_address()
+    for _ in range(LIMIT):
+        assert _attempt(client, address, unique_email()).status_code == 400
+    # Counted in the process's memory meanwhile: the limit still holds.
+    _assert_limited(_attempt(client, address, unique_email()))
