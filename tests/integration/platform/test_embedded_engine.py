@@ -1,7 +1,7 @@
-"""The embedded engine's _id lookups by primary key answer exactly as MongoDB would."""
+"""The embedded engine's shortcuts (_id lookups by primary key, planning facts kept across writes) answer as MongoDB."""
 
 import pymongo
-from bson import ObjectId
+from bson import Decimal128, ObjectId
 
 from tests.servers import start_mongo
 
@@ -32,5 +32,56 @@ def test_id_equality_and_in_find_update_and_count_exactly_the_named_documents(tm
         assert db.items.count_documents({"_id": {"$in": ["s10", "s11", oid]}}) == 3
         assert db.items.delete_many({"_id": {"$in": ["s12"]}}).deleted_count == 1
         assert db.items.count_documents({}) == 22
+    finally:
+        proc.stop()
+
+
+def test_equality_matches_array_elements_written_after_the_field_was_queried(tmp_path, out_dir):
+    # The engine keeps "no document holds an array here" across writes that hold none; a write that does must end it.
+    proc, db = _start(tmp_path, out_dir)
+    try:
+        db.things.insert_many([{"_id": f"t{i}", "tag": "plain", "meta": {"kind": "plain"}} for i in range(5)])
+        assert db.things.count_documents({"tag": "red"}) == 0
+        assert db.things.count_documents({"meta.kind": "red"}) == 0
+        db.things.insert_one({"_id": "scalar", "tag": "blue", "meta": {"kind": "blue"}})  # keeps the answers
+        assert db.things.count_documents({"tag": "blue"}) == 1
+
+        db.things.insert_one({"_id": "listed", "tag": ["red", "green"], "meta": {"kind": "plain"}})
+        assert [d["_id"] for d in db.things.find({"tag": "red"})] == ["listed"]
+        db.things.update_one({"_id": "t1"}, {"$set": {"meta": [{"kind": "red"}, {"kind": "other"}]}})
+        assert [d["_id"] for d in db.things.find({"meta.kind": "red"})] == ["t1"]
+        assert db.things.find_one_and_update({"meta.kind": "red"}, {"$set": {"seen": True}})["_id"] == "t1"
+
+        # An update that turns a scalar into an array on a field queried before, in another collection.
+        # (SQLite names a key with an underscore differently from a plain one: both kinds are covered.)
+        db.other.insert_many([{"_id": i, "order_code": "a", "the_meta": {"sub_kind": "a"}} for i in range(3)])
+        assert db.other.count_documents({"order_code": "b"}) == 0
+        assert db.other.count_documents({"the_meta.sub_kind": "b"}) == 0
+        db.other.update_one({"_id": 2}, {"$push": {"codes": "b"}, "$set": {"order_code": ["a", "b"]}})
+        assert [d["_id"] for d in db.other.find({"order_code": "b"})] == [2]
+        db.other.update_one({"_id": 1}, {"$set": {"the_meta.sub_kind": ["b"]}})
+        assert [d["_id"] for d in db.other.find({"the_meta.sub_kind": "b"})] == [1]
+
+        # Likewise a Decimal128 set in place where only plain numbers were: it still equals the same number.
+        db.other.update_many({}, {"$set": {"amount": 5}})
+        assert db.other.count_documents({"amount": 7}) == 0
+        db.other.update_one({"_id": 0}, {"$set": {"amount": Decimal128("7")}})
+        assert [d["_id"] for d in db.other.find({"amount": 7})] == [0]
+    finally:
+        proc.stop()
+
+
+def test_a_rolled_back_transaction_does_not_leave_planning_answers_behind(tmp_path, out_dir):
+    proc, db = _start(tmp_path, out_dir)
+    client = db.client
+    try:
+        db.rows.insert_one({"_id": "r", "tag": ["red", "green"]})
+        with client.start_session() as session:
+            session.start_transaction()
+            db.rows.update_one({"_id": "r"}, {"$set": {"tag": "blue"}}, session=session)
+            # Planned inside the transaction, where no document holds an array.
+            assert db.rows.count_documents({"tag": "blue"}, session=session) == 1
+            session.abort_transaction()
+        assert [d["_id"] for d in db.rows.find({"tag": "red"})] == ["r"]
     finally:
         proc.stop()
