@@ -42,8 +42,34 @@ def relay_events(event_ids):
     """Relay the given outbox events, and every other pending one in commit order; return how many were relayed."""
     if event_ids and all(event_id in _recent for event_id in event_ids):
         return 0
-    hinted, relaying = _pass_state()
+    hinted, _ = _pass_state()
     hinted.set()
+    return _serve_hints()
+
+
+def relay_pending(older_than_seconds=0.0, limit=500):
+    """Relay pending outbox events committed at least `older_than_seconds` ago; return how many."""
+    query = {"relayed": False}
+    if older_than_seconds:
+        query["created_at"] = {"$lte": utcnow() - timedelta(seconds=older_than_seconds)}
+    _, relaying = _pass_state()
+    if not relaying.acquire(blocking=False):
+        # A hinted pass in this process is relaying right now, and it relays everything pending: a second pass
+        # beside it would only race it for the same events.
+        return 0
+    try:
+        count = _relay(query, limit)
+    finally:
+        relaying.release()
+    # Hints that arrived during this pass left their work to it (the lock was taken): serve them now, not at the
+    # next sweep. Without this a backlog drained at the sweep's pace whenever the sweep won the lock.
+    return count + _serve_hints()
+
+
+def _serve_hints():
+    # Whoever holds the lock relays until no hint is left, and checks again after letting go: a hint that found the
+    # lock taken returned at once, trusting the holder to see it.
+    hinted, relaying = _pass_state()
     count = 0
     while hinted.is_set():
         if not relaying.acquire(blocking=False):
@@ -58,22 +84,6 @@ def relay_events(event_ids):
         finally:
             relaying.release()
     return count
-
-
-def relay_pending(older_than_seconds=0.0, limit=500):
-    """Relay pending outbox events committed at least `older_than_seconds` ago; return how many."""
-    query = {"relayed": False}
-    if older_than_seconds:
-        query["created_at"] = {"$lte": utcnow() - timedelta(seconds=older_than_seconds)}
-    _, relaying = _pass_state()
-    if not relaying.acquire(blocking=False):
-        # A hinted pass in this process is relaying right now, and it relays everything pending: a second pass
-        # beside it would only race it for the same events.
-        return 0
-    try:
-        return _relay(query, limit)
-    finally:
-        relaying.release()
 
 
 def _pass_state():

@@ -168,3 +168,29 @@ def test_an_event_relayed_again_is_not_applied_again(ledger_app, db):
         drain(ledger_app)
     assert db.test_ledger.find_one({"_id": "ledger"})["applied"] == 1
     assert db.platform_deliveries.count_documents({"event_id": event_id}) == 1
+
+
+def test_a_hint_that_arrives_while_the_sweep_relays_is_served_when_the_sweep_ends(ledger_app, db, monkeypatch):
+    from app.platform.relay import relay_events
+
+    ledger.subscribe(ledger_app, ledger.count_effect)
+    huey = ledger_app.extensions["huey"]
+    transport = ledger_app.extensions["event_transport"]
+    publish_many = transport.publish_many
+    late = []
+
+    def publish_and_commit_another(payloads):
+        publish_many(payloads)
+        if not late:
+            # A service commits during the sweep's pass; its hint finds the relay busy and leaves the work to it.
+            late.append(ledger.record_entry(aggregate_id="late"))
+            huey.storage.flush_queue()
+            assert relay_events(late) == 0
+
+    monkeypatch.setattr(transport, "publish_many", publish_and_commit_another)
+    with ledger_app.app_context():
+        first = ledger.record_entry(aggregate_id="first")
+        huey.storage.flush_queue()
+        assert relay_pending() == 2  # its own event, then the late one: not left for the next sweep
+    assert db.platform_outbox.count_documents({"_id": {"$in": [first, *late]}, "relayed": True}) == 2
+    assert sorted(db.test_ledger.find_one({"_id": "ledger"})["events"]) == sorted([first, *late])
