@@ -3,6 +3,8 @@
 import logging
 import threading
 
+import pytest
+
 from app.platform.delivery import create_deliveries_many, deliver_batch
 from app.platform.relay import relay_pending
 from tests.integration.platform import ledger
@@ -194,3 +196,30 @@ def test_a_hint_that_arrives_while_the_sweep_relays_is_served_when_the_sweep_end
         assert relay_pending() == 2  # its own event, then the late one: not left for the next sweep
     assert db.platform_outbox.count_documents({"_id": {"$in": [first, *late]}, "relayed": True}) == 2
     assert sorted(db.test_ledger.find_one({"_id": "ledger"})["events"]) == sorted([first, *late])
+
+
+def test_a_relay_that_dies_after_applying_but_before_recording_ends_with_each_effect_once_and_recorded(
+        ledger_app, db, monkeypatch):
+    from app.platform import delivery
+
+    ledger.subscribe(ledger_app, ledger.count_effect)
+    huey = ledger_app.extensions["huey"]
+
+    def die(records):
+        raise SystemExit("the worker died here")
+
+    with ledger_app.app_context():
+        ids = [ledger.record_entry(aggregate_id=f"a{i}") for i in range(3)]
+        huey.storage.flush_queue()
+        with monkeypatch.context() as patch:
+            patch.setattr(delivery, "_record_done", die)
+            with pytest.raises(SystemExit):
+                relay_pending()
+        # Applied, but neither recorded nor marked relayed: the sweep relays the events again.
+        assert db.test_ledger.find_one({"_id": "ledger"})["applied"] == 3
+        assert db.platform_deliveries.count_documents({}) == 0
+        assert relay_pending() == 3
+        drain(ledger_app)
+    assert db.test_ledger.find_one({"_id": "ledger"})["applied"] == 3
+    assert db.platform_deliveries.count_documents({"event_id": {"$in": ids}, "status": "done"}) == 3
+    assert db.platform_outbox.count_documents({"_id": {"$in": ids}, "relayed": True}) == 3
