@@ -35,7 +35,7 @@ _SETTINGS = {
     "STRIPE_JS_URL": (str, "https://js.stripe.com/v3/"),
     "STRIPE_TIMEOUT_SECONDS": (float, 10.0),
     "LOCALSTRIPE_PORT": (int, 8420),
-    "WORKER_THREADS": (int, 4),
+    "WORKER_THREADS": (int, 8),
     "WEB_WORKERS": (int, 2),
     "NATS_STREAM": (str, "TICKETING"),
     "NATS_SUBJECT_PREFIX": (str, "events"),
