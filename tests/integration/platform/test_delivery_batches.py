@@ -223,3 +223,16 @@ def test_a_relay_that_dies_after_applying_but_before_recording_ends_with_each_ef
     assert db.test_ledger.find_one({"_id": "ledger"})["applied"] == 3
     assert db.platform_deliveries.count_documents({"event_id": {"$in": ids}, "status": "done"}) == 3
     assert db.platform_outbox.count_documents({"_id": {"$in": ids}, "relayed": True}) == 3
+
+
+def test_an_event_that_cannot_apply_yet_costs_the_others_of_its_relay_transaction_nothing(ledger_app, db):
+    ledger.subscribe(ledger_app, ledger.apply_replica)
+    huey = ledger_app.extensions["huey"]
+    with ledger_app.app_context():
+        # "b" is at version 1 while its version 0 was never committed: it must wait; "a" and "c" need not.
+        ids = [ledger.record_entry(aggregate_id=a, version=v) for a, v in (("a", 0), ("b", 1), ("c", 0))]
+        huey.storage.flush_queue()
+        relay_pending()
+    assert sorted(d["aggregate"] for d in db.test_order_log.find()) == ["a", "c"]
+    assert db.platform_deliveries.find_one({"event_id": ids[1]})["status"] == "pending"
+    assert db.platform_deliveries.count_documents({"event_id": {"$in": [ids[0], ids[2]]}, "status": "done"}) == 2
