@@ -225,7 +225,7 @@ def test_a_relay_that_dies_after_applying_but_before_recording_ends_with_each_ef
     assert db.platform_outbox.count_documents({"_id": {"$in": ids}, "relayed": True}) == 3
 
 
-def test_an_event_that_cannot_apply_yet_costs_the_others_of_its_relay_transaction_nothing(ledger_app, db):
+def test_an_event_that_cannot_apply_yet_costs_the_other_events_of_its_relay_pass_nothing(ledger_app, db):
     ledger.subscribe(ledger_app, ledger.apply_replica)
     huey = ledger_app.extensions["huey"]
     with ledger_app.app_context():
