@@ -33,12 +33,7 @@ def _inbox():
 
 def create_deliveries(payload):
     """Record one pending delivery per subscribed handler of an event and queue them; return how many are new."""
-    return create_deliveries_many([payload])
-
-
-def create_deliveries_many(payloads):
-    """Record the deliveries of several events in one write and queue them in batches; return how many are new."""
-    return _record_pending(_records(payloads))
+    return _record_pending(_records([payload]))
 
 
 def deliver_now(payloads):
@@ -76,15 +71,9 @@ def deliver_now(payloads):
 def _record_done(records):
     # Outside the events' transactions, one write for all: the inbox entries already make the effects exactly-once.
     # If this process dies before it, the relay has not marked the events relayed either; relayed again, their
-    # inbox entries turn them into pending records that a delivery task finds applied and marks done.
-    if not records:
-        return
-    try:
-        _deliveries().insert_many(records, ordered=False)
-    except BulkWriteError as exc:
-        # A record from an earlier relay of the same event stays as it is: its queued delivery finds the inbox entry.
-        if any(error.get("code") != _DUPLICATE_KEY for error in exc.details.get("writeErrors", [])):
-            raise
+    # inbox entries turn them into pending records that a delivery task finds applied and marks done. A record left
+    # by an earlier relay of the same event stays as it is: its queued delivery finds the inbox entry.
+    _insert_new(records)
 
 
 def _records(payloads):
@@ -99,21 +88,26 @@ def _records(payloads):
 
 
 def _record_pending(records):
-    if not records:
-        return 0
-    try:
-        _deliveries().insert_many(records, ordered=False)
-        existing = set()
-    except BulkWriteError as exc:
-        errors = exc.details.get("writeErrors", [])
-        if any(error.get("code") != _DUPLICATE_KEY for error in errors):
-            raise
-        # Relayed before (a retried relay): the first records stand and were queued then.
-        existing = {records[error["index"]]["_id"] for error in errors}
+    # A record that exists already was written by an earlier relay of the same event, and queued then.
+    existing = _insert_new(records)
     new = [record["_id"] for record in records if record["_id"] not in existing]
     for start in range(0, len(new), BATCH_SIZE):
         deliver_batch_task(new[start:start + BATCH_SIZE])
     return len(new)
+
+
+def _insert_new(records):
+    """Insert the delivery records that do not exist yet, in one write; return the ids of those that did."""
+    if not records:
+        return set()
+    try:
+        _deliveries().insert_many(records, ordered=False)
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        if any(error.get("code") != _DUPLICATE_KEY for error in errors):
+            raise
+        return {records[error["index"]]["_id"] for error in errors}
+    return set()
 
 
 def _apply_all(deliveries):

@@ -8,10 +8,6 @@ class LocalTransport:
 
     name = "local"
 
-    def publish(self, payload):
-        """Deliver one event to the local handlers."""
-        deliver_now([payload])
-
     def publish_many(self, payloads):
         """Deliver several events to the local handlers at once (queued deliveries if that fails)."""
         deliver_now(payloads)

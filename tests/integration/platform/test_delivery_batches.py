@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from app.platform.delivery import create_deliveries_many, deliver_batch
+from app.platform.delivery import create_deliveries, deliver_batch
 from app.platform.relay import relay_pending
 from tests.integration.platform import ledger
 from tests.servers import drain
@@ -21,7 +21,8 @@ def _committed(app, db, versions, aggregate_id="agg"):
     ids = [ledger.record_entry(aggregate_id=aggregate_id, version=v) for v in versions]
     huey.storage.flush_queue()  # the test hands the deliveries over itself
     payloads = {d["_id"]: d["payload"] for d in db.platform_outbox.find({"_id": {"$in": ids}})}
-    create_deliveries_many([payloads[i] for i in ids])
+    for event_id in ids:
+        create_deliveries(payloads[event_id])
     huey.storage.flush_queue()
     return ids
 
