@@ -62,7 +62,7 @@ def place_order(user_id, ticket_id):
                       expires_at=iso_utc(order.expires_at), ticket_id=ticket_id, price=ticket.price,
                       currency=ticket.currency))
     # Only a committed order gets a timer; the sweep finds the order again if Huey loses it.
-    work.after_commit(f"expire:{order.id}", lambda: _schedule_expiry(str(order.id), order.expires_at))
+    work.enqueue_after_commit("orders.expire_order", str(order.id), eta=order.expires_at)
     return order
 
 
@@ -165,11 +165,3 @@ def _now_ms():
     # MongoDB keeps milliseconds: trim now so the stored expiry is exactly the one the timer and the API see.
     now = utcnow()
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
-def _schedule_expiry(order_id, expires_at):
-    from .tasks import (
-        expire_order_task,  # tasks call services; importing it here avoids a cycle
-    )
-
-    expire_order_task.schedule(args=(order_id,), eta=expires_at)

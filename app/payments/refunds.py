@@ -13,6 +13,7 @@ from bson import ObjectId
 
 from app.platform.documents import utcnow
 from app.platform.events import emit
+from app.platform.queue import enqueue
 from app.platform.uow import current, transactional
 
 from . import gateway
@@ -42,14 +43,7 @@ def open_refund(payment, reason):
         return existing  # a payment is refunded once, whoever asks again
     refund = work.insert(Refund(payment_id=str(payment.id), order_id=payment.order_id, amount=payment.amount,
                                 currency=payment.currency, reason=reason, status="pending"))
-    refund_id = str(refund.id)
-
-    def enqueue():
-        from .tasks import refund_task
-
-        refund_task(refund_id)
-
-    work.after_commit(f"payments.refund:{refund_id}", enqueue)
+    work.enqueue_after_commit("payments.refund", str(refund.id))
     return refund
 
 
@@ -117,8 +111,6 @@ def record_refund_failure(refund_id, message):
 
 def requeue_stalled_refunds(older_than_seconds=10.0, limit=100):
     """Queue again every pending refund nobody is working on; return how many."""
-    from .tasks import refund_task
-
     now = utcnow()
     cutoff = now - timedelta(seconds=older_than_seconds)
     stalled = Refund._get_collection().find(
@@ -129,6 +121,6 @@ def requeue_stalled_refunds(older_than_seconds=10.0, limit=100):
     count = 0
     for raw in stalled:
         Refund._get_collection().update_one({"_id": raw["_id"]}, {"$set": {"enqueued_at": now}})
-        refund_task(str(raw["_id"]))
+        enqueue("payments.refund", str(raw["_id"]))
         count += 1
     return count

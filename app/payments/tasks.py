@@ -5,7 +5,7 @@ from app.platform.queue import task
 from . import refunds, services
 
 
-@task(retries=6, retry_delay=2)
+@task(name="payments.refund", retries=6, retry_delay=2)
 def refund_task(refund_id):
     """Refund a payment at Stripe (id in; Huey retries while Stripe is unreachable)."""
     refunds.execute_refund(refund_id)

@@ -33,6 +33,7 @@ class AppHuey(Huey):
     def __init__(self):
         super().__init__("ticketing", results=False, utc=True, storage_class=UnboundStorage)
         self.flask_app = None
+        self.named = {}  # "<context>.<task>" -> task, so services can queue a task without importing it
 
     def init_app(self, app):
         """Bind storage from REDIS_URL (or the instance folder) and remember the app for task contexts."""
@@ -67,8 +68,8 @@ class AppHuey(Huey):
 huey = AppHuey()
 
 
-def task(**options):
-    """Declare a Huey task that runs inside the bound app's context."""
+def task(name=None, **options):
+    """Declare a Huey task that runs inside the bound app's context, queueable by `name` if it has one."""
 
     def decorator(fn):
         @functools.wraps(fn)
@@ -80,6 +81,21 @@ def task(**options):
             with huey.flask_app.app_context():
                 return fn(*args, **kwargs)
 
-        return huey.task(**options)(in_app_context)
+        wrapper = huey.task(**options)(in_app_context)
+        if name is not None:
+            if huey.named.setdefault(name, wrapper) is not wrapper:
+                raise ValueError(f"task name {name!r} is declared twice")
+        return wrapper
 
     return decorator
+
+
+def enqueue(name, *args, eta=None, delay=None):
+    """Queue the task declared under `name` with these arguments (at `eta` or after `delay` seconds if given)."""
+    try:
+        wrapper = huey.named[name]
+    except KeyError:
+        raise KeyError(f"no task is declared as {name!r}; is its context's tasks module imported?") from None
+    if eta is None and delay is None:
+        return wrapper(*args)
+    return wrapper.schedule(args=args, eta=eta, delay=delay)

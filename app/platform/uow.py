@@ -89,6 +89,12 @@ class UnitOfWork:
         """Run `callback` once after this transaction commits (deduplicated by key)."""
         self._after_commit.setdefault(key, callback)
 
+    def enqueue_after_commit(self, name, *args, eta=None, delay=None):
+        """Queue the task declared under `name` once this transaction commits (never for a rolled-back one)."""
+        from .queue import enqueue
+
+        self.after_commit(("task", name, args), lambda: enqueue(name, *args, eta=eta, delay=delay))
+
     def _run_after_commit(self):
         for callback in self._after_commit.values():
             try:
