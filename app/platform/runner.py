@@ -83,7 +83,7 @@ def main():
     metrics_dir = instance / "metrics"
     shutil.rmtree(metrics_dir, ignore_errors=True)
     metrics_dir.mkdir(mode=0o700)
-    env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     supervisor = Supervisor(env)
     stripe_server = None
 
