@@ -8,6 +8,7 @@ import pytest
 import redis
 
 from app import activate, create_app
+from app.platform.embedded import free_port
 from tests.servers import start_mongo, start_worker
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +58,9 @@ def base_env(mongodb_uri, redis_url, tmp_path_factory):
         "DELIVERY_MAX_ATTEMPTS": "3",
         "LOG_LEVEL": "WARNING",
         "RATELIMIT_SIGNIN": "1000 per minute",
+        # Nothing listens there: emails of tests that do not start an SMTP server of their own go nowhere (and never
+        # to a `make run` store on this machine, which listens on the default port).
+        "MAIL_EMBEDDED_PORT": str(free_port()),
     }
 
 

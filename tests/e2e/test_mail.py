@@ -1,5 +1,5 @@
-"""The demo mailbox as a newcomer finds it: after buying a ticket in the store that `make run` starts (its own local SMTP
-server, nothing configured), the footer leads to /dev/mail, where the buyer's emails are, rendered, with working links."""
+"""The demo mailbox as a newcomer finds it: after buying a ticket in the store that `make run` starts (its own local
+SMTP server, nothing configured), the footer leads to /dev/mail: the buyer's emails, rendered, with working links."""
 
 import re
 
