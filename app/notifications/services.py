@@ -38,7 +38,7 @@ SEND_TASK = "notifications.send_email"
 @transactional
 def welcome_user(user_id, version, email, event_id):
     """Remember a new account's address and write its welcome email."""
-    apply_in_order(Recipient, user_id, version, {"email": email})
+    _remember(Recipient, user_id, {"email": email, "version": version})
     _write(event_id, user_id, "welcome", {"email": email, "home_url": emails.link("/"),
                                           "sell_url": emails.link("/tickets/new")}, to=email)
 
@@ -55,8 +55,7 @@ def record_ticket(ticket_id, version, title, price, currency, seller_id, status,
     if known is None and version > 0:
         # A ticket listed before this context listened: its events carry its whole state, so the first one seen
         # starts the record (waiting for versions that were relayed before we subscribed would wait forever).
-        work.collection(TicketRecord).update_one(
-            {"_id": ticket_id}, {"$setOnInsert": {**fields, "version": version}}, upsert=True, session=work.session)
+        _remember(TicketRecord, ticket_id, {**fields, "version": version})
     else:
         apply_in_order(TicketRecord, ticket_id, version, fields)
     if status == "sold" and (known is None or known.status != "sold"):
@@ -74,9 +73,9 @@ def announce_reservation(order_id, version, user_id, ticket_id, title, price, cu
     """Remember what a buyer reserved and write the "reserved, pay by …" email."""
     title = title or _ticket_title(ticket_id)
     expires = as_utc(expires_at)
-    apply_in_order(OrderRecord, order_id, version, {
+    _remember(OrderRecord, order_id, {
         "user_id": user_id, "ticket_id": ticket_id, "title": title, "price": price, "currency": currency,
-        "expires_at": expires})
+        "expires_at": expires, "version": version})
     _write(event_id, user_id, "reservation_held", {
         "title": title, "price": emails.money(price, currency), "pay_by": emails.utc_words(expires),
         "pay_by_clock": expires.strftime("%H:%M UTC"),
@@ -125,6 +124,14 @@ def announce_refund(order_id, amount, currency, reason, occurred_at, event_id):
         "meaning": meaning, "expect": emails.REFUND_EXPECTATION, "order_url": emails.link(f"/orders/{order_id}")})
 
 
+def _remember(document_class, key, fields):
+    """Write a record that facts never change once known (an address, a reservation), keeping the first one."""
+    # An upsert, not an insert caught on its duplicate key: on MongoDB a write error aborts the whole transaction.
+    work = current()
+    work.collection(document_class).update_one({"_id": key}, {"$setOnInsert": fields}, upsert=True,
+                                               session=work.session)
+
+
 def _order_facts(order_id, occurred_at):
     order = current().get(OrderRecord, id=order_id)
     if order is not None:
@@ -154,7 +161,7 @@ def _write(source, user_id, kind, facts, to=None):
                      subject=subject, text=text, html=html, status=PENDING, attempts=0, next_attempt_at=now,
                      enqueued_at=now, created_at=now)
     document.validate()
-    # An upsert, not an insert caught on its duplicate key: a write error would abort the whole transaction.
+    # Upserted on its unique key (as in _remember): a redelivered event finds its email there and queues nothing.
     result = work.collection(Email).update_one({"key": document.key}, {"$setOnInsert": document.to_mongo()},
                                                upsert=True, session=work.session)
     if result.upserted_id is not None:
