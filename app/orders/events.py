@@ -19,6 +19,7 @@ class OrderCreated(Event):
     ticket_id: str
     price: int
     currency: str
+    title: str = ""  # the ticket's title as the buyer reserved it
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -61,7 +61,7 @@ def place_order(user_id, ticket_id):
         raise TicketAlreadyReservedError(field="ticketId") from None
     emit(OrderCreated(aggregate_id=str(order.id), version=order.version, user_id=user_id, status=order.status,
                       expires_at=iso_utc(order.expires_at), ticket_id=ticket_id, price=ticket.price,
-                      currency=ticket.currency))
+                      currency=ticket.currency, title=ticket.title))
     # Only a committed order gets a timer; the sweep finds the order again if Huey loses it.
     work.enqueue_after_commit("orders.expire_order", str(order.id), eta=order.expires_at)
     metrics.count_after_commit(metrics.orders, outcome="placed")
