@@ -84,6 +84,7 @@ def _init_extensions(app):
     login_manager.user_loader(identity.load_user)
     login_manager.unauthorized_handler(_unauthorized)
     slots.init_app(app)
+    http.install_security_headers(app)
 
 
 def _unauthorized():

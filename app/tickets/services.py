@@ -24,6 +24,8 @@ def validate_listing(title, price, currency):
     clean_title = title.strip() if isinstance(title, str) else ""
     if not clean_title:
         errors["title"] = "Title is required"
+    elif not clean_title.isascii() and any("\ud800" <= c <= "\udfff" for c in clean_title):
+        errors["title"] = "Title must be valid text"  # a lone surrogate ("\\ud800") cannot be stored
     elif len(clean_title) > MAX_TITLE:
         errors["title"] = f"Title must be at most {MAX_TITLE} characters"
     try:
