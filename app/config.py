@@ -44,6 +44,10 @@ _SETTINGS = {
     "NATS_TIMEOUT_SECONDS": (float, 5.0),
     "TRUSTED_PROXY_COUNT": (int, 0),
     "READ_CACHE_SECONDS": (float, 5.0),
+    "MAX_ACTIVE_ORDERS_PER_BUYER": (int, 4),
+    "RATELIMIT_SIGNUP": (str, "20 per hour"),
+    "RATELIMIT_SIGNIN_ACCOUNT": (str, "50 per minute"),
+    "SESSION_LIFETIME_SECONDS": (int, 14 * 24 * 3600),
 }
 
 

@@ -57,6 +57,8 @@ def base_env(mongodb_uri, redis_url, tmp_path_factory):
         "DELIVERY_MAX_ATTEMPTS": "3",
         "LOG_LEVEL": "WARNING",
         "RATELIMIT_SIGNIN": "1000 per minute",
+        "RATELIMIT_SIGNIN_ACCOUNT": "5000 per minute",
+        "RATELIMIT_SIGNUP": "100000 per hour",
     }
 
 

@@ -1,6 +1,8 @@
 """Reactions of the orders context to other contexts' events: the tickets replica, and payments."""
 
+from app.auth.events import SessionEnded
 from app.payments.events import PaymentSucceeded
+from app.platform import identity
 from app.tickets.events import TicketCreated, TicketUpdated
 
 from . import services
@@ -18,8 +20,14 @@ def complete_paid_order(event):
     services.complete_order(event.order_id, event.aggregate_id)
 
 
+def forget_ended_session(event: SessionEnded):
+    """Answer a signed-out session's cookie as signed out here too."""
+    identity.record_ended_session(event.aggregate_id, event.user_id, event.expires_at)
+
+
 HANDLERS = {
     TicketCreated.type: [replicate_ticket],
     TicketUpdated.type: [replicate_ticket],
     PaymentSucceeded.type: [complete_paid_order],
+    SessionEnded.type: [forget_ended_session],
 }

@@ -16,6 +16,7 @@ from .errors import (
     OrderAlreadyPaidError,
     OrderNotFoundError,
     OrderNotOwnedError,
+    ReservationLimitReachedError,
     TicketAlreadyReservedError,
     TicketAlreadySoldError,
     TicketNotFoundError,
@@ -27,6 +28,7 @@ from .models import (
     COMPLETE,
     CREATED,
     UNPAID,
+    BuyerHolds,
     Order,
     TicketReplica,
     TicketSnapshot,
@@ -49,10 +51,11 @@ def place_order(user_id, ticket_id):
         raise TicketAlreadySoldError(field="ticketId")
     now = _now_ms()
     order = Order(
-        user_id=user_id, status=CREATED, ticket_id=ticket_id, active=True, created_at=now,
+        id=ObjectId(), user_id=user_id, status=CREATED, ticket_id=ticket_id, active=True, created_at=now,
         expires_at=now + timedelta(seconds=current_app.config["ORDER_EXPIRATION_SECONDS"]),
         ticket=TicketSnapshot(id=ticket_id, title=ticket.title, price=ticket.price, currency=ticket.currency),
     )
+    _take_hold(user_id, str(order.id))
     try:
         # The invariant lives in the database: a unique index on ticket_id over active orders. No read-then-write.
         work.insert(order)
@@ -123,6 +126,7 @@ def complete_order(order_id, payment_id):
         return False
     # Paid before the timer ran, even if just past expires_at: the money is in and the ticket is still ours.
     current().update(order, status=COMPLETE, payment_id=payment_id)
+    _release_hold(order)
     emit(OrderCompleted(aggregate_id=str(order.id), version=order.version, user_id=order.user_id,
                         ticket_id=order.ticket_id, payment_id=payment_id))
     return True
@@ -137,6 +141,25 @@ def record_ticket(ticket_id, version, title, price, currency, user_id, status, o
     })
 
 
+def _take_hold(user_id, order_id):
+    # One conditional write, no read first: the order's id joins the buyer's holds only while fewer than the limit
+    # are there. At the limit the filter matches nothing and the upsert collides with the buyer's document on _id.
+    limit = current_app.config["MAX_ACTIVE_ORDERS_PER_BUYER"]
+    work = current()
+    try:
+        work.collection(BuyerHolds).update_one(
+            {"_id": user_id, f"order_ids.{max(limit, 1) - 1}": {"$exists": False}},
+            {"$push": {"order_ids": order_id}}, upsert=True, session=work.session)
+    except DuplicateKeyError:
+        raise ReservationLimitReachedError(limit) from None
+
+
+def _release_hold(order):
+    work = current()
+    work.collection(BuyerHolds).update_one({"_id": order.user_id}, {"$pull": {"order_ids": str(order.id)}},
+                                           session=work.session)
+
+
 def iso_utc(moment):
     """Return an aware datetime as ISO 8601 UTC with milliseconds and a Z, as JavaScript's toISOString does."""
     return moment.astimezone(utcnow().tzinfo).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -144,6 +167,7 @@ def iso_utc(moment):
 
 def _cancel(order, reason):
     current().update(order, status=CANCELLED, active=False, cancel_reason=reason)
+    _release_hold(order)
     emit(OrderCancelled(aggregate_id=str(order.id), version=order.version, user_id=order.user_id,
                         ticket_id=order.ticket_id, reason=reason))
 

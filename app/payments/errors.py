@@ -1,6 +1,11 @@
 """Refusals of the payments context."""
 
-from app.platform.errors import DomainError, NotAuthorizedError, NotFoundError, ValidationError
+from app.platform.errors import (
+    DomainError,
+    NotAuthorizedError,
+    NotFoundError,
+    ValidationError,
+)
 
 
 class OrderNotFoundError(NotFoundError):

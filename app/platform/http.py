@@ -4,6 +4,7 @@ Every JSON error is `{"errors": [{"message": "...", "field": "..."}]}`; browsers
 """
 
 import logging
+import time
 import uuid
 from urllib.parse import urlsplit
 
@@ -12,7 +13,6 @@ from flask.json.provider import DefaultJSONProvider
 from pymongo.errors import PyMongoError, ServerSelectionTimeoutError
 from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
 
-from .localstripe import effective_settings
 from .errors import (
     DatabaseBusyError,
     DatabaseUnavailableError,
@@ -20,6 +20,7 @@ from .errors import (
     ServiceUnavailableError,
     ValidationError,
 )
+from .localstripe import effective_settings
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +171,10 @@ def _origin(url):
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
 
 
+def _sources(values):
+    return " ".join(dict.fromkeys(values))  # in order, without repeats
+
+
 def content_security_policy(config):
     """Return the CSP for an app's settings: our own origin, plus Stripe's (live) or localstripe's (demo mode)."""
     stripe = effective_settings(config)
@@ -183,15 +188,14 @@ def content_security_policy(config):
             "STRIPE_JS_URL"))])]
         stripe_connect = ["https://api.stripe.com"]
         stripe_frames = ["https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"]
-    unique = lambda values: " ".join(dict.fromkeys(values))  # noqa: E731 - keeps the order, drops repeats
     return {
         "default-src": "'self'",
         # No 'unsafe-inline' anywhere: every script and style is a file of ours (or Stripe's).
-        "script-src": unique(["'self'", *stripe_scripts]),
+        "script-src": _sources(["'self'", *stripe_scripts]),
         "style-src": "'self'",
         "img-src": "'self' data:",
-        "connect-src": unique(["'self'", *stripe_connect]),
-        "frame-src": unique(stripe_frames) or "'none'",
+        "connect-src": _sources(["'self'", *stripe_connect]),
+        "frame-src": _sources(stripe_frames) or "'none'",
         "frame-ancestors": "'none'",
         "object-src": "'none'",
         "base-uri": "'self'",
@@ -218,3 +222,25 @@ def install_security_headers(app):
         referrer_policy="strict-origin-when-cross-origin",
         x_content_type_options=True,
     )
+
+
+def report_tightest_rate_limit(limiter, response):
+    """Rewrite the X-RateLimit-* headers to describe the limit that refuses soonest (Flask-Limiter's pick is the
+    limit with the smallest window, which is not the one closest to refusing when several apply)."""
+    limits = limiter.current_limits
+    if len(limits) < 2 or "X-RateLimit-Limit" not in response.headers:
+        return response
+    try:
+        # Read after the limiter counted this request (conditional deductions included).
+        stats = [(limit, *limiter.limiter.get_window_stats(limit.limit, *limit.request_args)) for limit in limits]
+    except Exception:
+        log.warning("could not read the rate-limit counters for the headers", exc_info=True)
+        return response
+    # Fewest remaining first; among those, the one that resets last (the client must wait for it).
+    limit, reset, remaining = min(stats, key=lambda s: (s[2], -s[1]))
+    response.headers["X-RateLimit-Limit"] = str(limit.limit.amount)
+    response.headers["X-RateLimit-Remaining"] = str(remaining)
+    response.headers["X-RateLimit-Reset"] = str(int(reset + 1))
+    if response.status_code == 429:
+        response.headers["Retry-After"] = str(max(1, int(reset + 1 - time.time())))
+    return response

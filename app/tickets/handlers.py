@@ -1,6 +1,8 @@
 """Reactions of the tickets context to other contexts' events: a ticket's status follows its orders."""
 
+from app.auth.events import SessionEnded
 from app.orders.events import OrderCancelled, OrderCompleted, OrderCreated
+from app.platform import identity
 
 from . import services
 
@@ -20,8 +22,14 @@ def sell_for_completed_order(event):
     services.sell_ticket(event.ticket_id, event.aggregate_id)
 
 
+def forget_ended_session(event: SessionEnded):
+    """Answer a signed-out session's cookie as signed out here too."""
+    identity.record_ended_session(event.aggregate_id, event.user_id, event.expires_at)
+
+
 HANDLERS = {
     OrderCreated.type: [reserve_for_new_order],
     OrderCancelled.type: [release_for_cancelled_order],
     OrderCompleted.type: [sell_for_completed_order],
+    SessionEnded.type: [forget_ended_session],
 }
