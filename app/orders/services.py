@@ -8,6 +8,7 @@ from flask import current_app
 from pymongo.errors import DuplicateKeyError
 
 from app.platform.documents import utcnow
+from app.platform.errors import EventNotReadyError
 from app.platform.events import emit
 from app.platform.replicas import apply_in_order
 from app.platform.uow import current, transactional
@@ -27,6 +28,7 @@ from .models import (
     CANCELLED,
     COMPLETE,
     CREATED,
+    TICKET_CHANGED,
     UNPAID,
     BuyerHolds,
     Order,
@@ -63,7 +65,7 @@ def place_order(user_id, ticket_id):
         raise TicketAlreadyReservedError(field="ticketId") from None
     emit(OrderCreated(aggregate_id=str(order.id), version=order.version, user_id=user_id, status=order.status,
                       expires_at=iso_utc(order.expires_at), ticket_id=ticket_id, price=ticket.price,
-                      currency=ticket.currency))
+                      currency=ticket.currency, title=ticket.title))
     # Only a committed order gets a timer; the sweep finds the order again if Huey loses it.
     work.enqueue_after_commit("orders.expire_order", str(order.id), eta=order.expires_at)
     return order
@@ -124,11 +126,31 @@ def complete_order(order_id, payment_id):
     if order.status == CANCELLED:
         _reject_payment(order, payment_id, order.cancel_reason or "cancelled")
         return False
+    ticket = current().get(TicketReplica, id=order.ticket_id)
+    if ticket is None or ticket.order_id != str(order.id):
+        # Tickets has not accepted this reservation yet: it may still refuse it (the ticket changed under the buyer),
+        # and then this money must go back. Wait for its answer; the order never completes at a stale price.
+        raise EventNotReadyError(f"order {order.id}: tickets has not accepted the reservation of {order.ticket_id}")
     # Paid before the timer ran, even if just past expires_at: the money is in and the ticket is still ours.
     current().update(order, status=COMPLETE, payment_id=payment_id)
     _release_hold(order)
     emit(OrderCompleted(aggregate_id=str(order.id), version=order.version, user_id=order.user_id,
                         ticket_id=order.ticket_id, payment_id=payment_id))
+    return True
+
+
+@transactional
+def cancel_for_changed_ticket(order_id, ticket_id):
+    """Cancel an unpaid order tickets refused because the ticket changed before the reservation reached it."""
+    order = current().get(Order, id=ObjectId(order_id)) if ObjectId.is_valid(order_id) else None
+    if order is None or order.ticket_id != ticket_id:
+        log.error("tickets refused order %s for ticket %s, which orders does not know", order_id, ticket_id)
+        return False
+    if order.status not in UNPAID:
+        if order.status == COMPLETE:  # cannot happen: an order completes only once tickets accepted it
+            log.error("tickets refused order %s, which is already paid", order_id)
+        return False
+    _cancel(order, TICKET_CHANGED)
     return True
 
 

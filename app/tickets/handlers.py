@@ -9,7 +9,8 @@ from . import services
 
 def reserve_for_new_order(event):
     """Reserve the ticket an order was placed for."""
-    services.reserve_ticket(event.ticket_id, event.aggregate_id)
+    services.reserve_ticket(event.ticket_id, event.aggregate_id, title=event.title, price=event.price,
+                            currency=event.currency)
 
 
 def release_for_cancelled_order(event):

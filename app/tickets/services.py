@@ -10,7 +10,7 @@ from app.platform.events import emit
 from app.platform.uow import current, transactional
 
 from .errors import TicketNotEditableError, TicketNotFoundError, TicketNotOwnedError
-from .events import TicketCreated, TicketUpdated
+from .events import TicketCreated, TicketReservationRefused, TicketUpdated
 from .models import AVAILABLE, RESERVED, SOLD, Ticket
 from .money import PriceError, to_minor
 
@@ -64,8 +64,12 @@ def update_ticket(ticket_id, user_id, title, price):
 
 
 @transactional
-def reserve_ticket(ticket_id, order_id):
-    """Mark the ticket reserved by an order; return whether it changed."""
+def reserve_ticket(ticket_id, order_id, title=None, price=None, currency=None):
+    """Mark the ticket reserved by an order placed at this title and price; return whether it changed.
+
+    An order placed against an older version of the ticket (its title or price changed since) is refused with
+    TicketReservationRefused, so that no order holds a ticket at another price than the ticket's own.
+    """
     ticket = _load_for_event(ticket_id)
     if ticket is None or order_id == ticket.order_id or order_id in ticket.ended_order_ids:
         return False  # a redelivery, or the order ended before its creation reached us
@@ -75,6 +79,12 @@ def reserve_ticket(ticket_id, order_id):
         # Orders allow one active order per ticket, so one of the two has ended and that news is still travelling.
         # Wait for it instead of guessing which one holds the ticket now.
         raise EventNotReadyError(f"ticket {ticket_id} is held by order {ticket.order_id}, not yet by {order_id}")
+    if price is not None and (price, currency, title or ticket.title) != (ticket.price, ticket.currency, ticket.title):
+        log.info("refusing order %s: it was placed at %s %s %r, ticket %s is now %s %s %r", order_id, price, currency,
+                 title, ticket_id, ticket.price, ticket.currency, ticket.title)
+        emit(TicketReservationRefused(aggregate_id=str(ticket.id), version=ticket.version, order_id=order_id,
+                                      reason="ticket changed"))
+        return False
     current().update(ticket, status=RESERVED, order_id=order_id)
     _emit_updated(ticket)
     return True

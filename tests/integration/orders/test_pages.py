@@ -7,7 +7,7 @@ from bson import ObjectId
 
 from app.orders import services
 from tests.integration.tickets.support import csrf_token, list_ticket
-from tests.servers import sign_in
+from tests.servers import drain, sign_in
 
 
 @pytest.fixture
@@ -93,6 +93,7 @@ def test_my_orders_lists_ticket_price_status_and_time_left(app, client, ticket_i
     with app.app_context():
         other = list_ticket(app, str(ObjectId()), "Ballet", 10)
         paid = services.place_order(buyer, other)
+        drain(app)  # tickets accepts the reservation: only then can the order be paid
         services.complete_order(str(paid.id), "pay_1")
         services.place_order(buyer, ticket_id)
     page = client.get("/orders").get_data(as_text=True)
@@ -106,6 +107,7 @@ def test_a_paid_order_page_says_paid_without_cancel(app, client, ticket_id):
     buyer = sign_in(client)
     with app.app_context():
         order = services.place_order(buyer, ticket_id)
+        drain(app)
         services.complete_order(str(order.id), "pay_1")
     page = client.get(f"/orders/{order.id}").get_data(as_text=True)
     assert "Paid" in page and "Cancel order" not in page and "countdown" not in page
