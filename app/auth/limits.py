@@ -14,6 +14,7 @@ import hashlib
 
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
+from werkzeug.exceptions import HTTPException
 
 from app.extensions import limiter
 
@@ -37,10 +38,13 @@ def signup_limit():
 
 def attempted_email():
     """Return the normalised email a sign-in attempt names in its JSON or form body ("" when none)."""
-    if request.is_json:
-        body = request.get_json(silent=True)
-        return normalise_email(body.get("email") if isinstance(body, dict) else None)
-    return normalise_email(request.form.get("email"))
+    try:
+        if request.is_json:
+            body = request.get_json(silent=True)
+            return normalise_email(body.get("email") if isinstance(body, dict) else None)
+        return normalise_email(request.form.get("email"))
+    except HTTPException:
+        return ""  # a body too large to read: the view refuses it (413), and only the per-address limit counts it
 
 
 def _account():
