@@ -48,6 +48,9 @@ _SETTINGS = {
     "RATELIMIT_SIGNUP": (str, "20 per hour"),
     "RATELIMIT_SIGNIN_ACCOUNT": (str, "50 per minute"),
     "SESSION_LIFETIME_SECONDS": (int, 14 * 24 * 3600),
+    "EVENT_RETENTION_SECONDS": (float, 7 * 24 * 3600.0),
+    "METRICS_TOKEN": (str, ""),
+    "LOG_FORMAT": (str, "text"),
 }
 
 

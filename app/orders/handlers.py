@@ -3,11 +3,13 @@
 from app.auth.events import SessionEnded
 from app.payments.events import PaymentSucceeded
 from app.platform import identity
+from app.platform.dispatcher import version_ordered
 from app.tickets.events import TicketCreated, TicketReservationRefused, TicketUpdated
 
 from . import services
 
 
+@version_ordered
 def replicate_ticket(event):
     """Apply a ticket's new version to orders' replica of the tickets."""
     services.record_ticket(event.aggregate_id, event.version, title=event.title, price=event.price,

@@ -79,14 +79,14 @@ def test_the_ended_session_reaches_every_context_through_its_handlers(app, db):
     from app.auth.events import SessionEnded
     from app.platform.uow import run_in_transaction
 
-    subscriptions = app.extensions["subscriptions"]
-    names = subscriptions.handlers_for(SessionEnded.type)
+    dispatcher = app.extensions["dispatcher"]
+    names = dispatcher.handlers_for(SessionEnded.type)
     assert {name.split(".")[1] for name in names} == {"tickets", "orders", "payments"}
     key = session_key("some-session-id")
     event = SessionEnded(aggregate_id=key, version=0, user_id="u1", expires_at="2999-01-01T00:00:00+00:00")
     with app.app_context():
         for name in names:
-            run_in_transaction(subscriptions.get(name), event)  # each as its own service would, and twice is fine
+            run_in_transaction(dispatcher.handler(name), event)  # each as its own service would, and twice is fine
     assert db.platform_ended_sessions.count_documents({"_id": key}) == 1
 
 
