@@ -95,8 +95,13 @@ def record_ended_session(key, user_id, expires_at):
 
 
 def _has_ended(key):
+    # Flask-Login loads the user on first use, which may be inside a unit of work (a log line naming the user, say):
+    # then read through its session, as one more read of the transaction, never beside it on another connection.
+    work = uow.current() if uow.in_unit_of_work() else None
     try:
-        return current_app.extensions["mongo"].db[ENDED_SESSIONS].find_one({"_id": key}, {"_id": 1}) is not None
+        ended = current_app.extensions["mongo"].db[ENDED_SESSIONS].find_one(
+            {"_id": key}, {"_id": 1}, session=work.session if work is not None else None)
+        return ended is not None
     except PyMongoError:
         # Not knowing whether a session was signed out must not let it in: answer as signed out.
         log.warning("could not check whether a session was signed out; treating it as signed out", exc_info=True)
