@@ -1,10 +1,12 @@
 """Who is signed in: writing and ending the session identity the platform reads."""
 
 from flask import session
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from app.platform import identity
 from app.platform.identity import SessionUser
+
+from . import services
 
 
 def sign_in(user):
@@ -18,6 +20,11 @@ def sign_in(user):
 
 
 def sign_out():
-    """End the session entirely."""
+    """End the session entirely: this cookie, and any copy of it, answers as signed out from now on."""
+    ending = identity.current_session() if current_user.is_authenticated else None
+    user_id = current_user.id if current_user.is_authenticated else None
     logout_user()
     session.clear()
+    if ending is not None:
+        key, expires_at = ending
+        services.end_session(key, user_id, expires_at)
