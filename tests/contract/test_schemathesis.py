@@ -64,7 +64,8 @@ def test_the_running_store_answers_as_its_openapi_description_says(store, out_di
     config = tmp_path / "schemathesis.toml"
     # OpenAPI-aware auth: the cookie goes exactly to the operations whose `security` names the session scheme (and
     # `ignored_auth` sends them once without it, expecting 401).
-    config.write_text(f'[auth.openapi.session]\napi_key = "{_session_cookie(store)}"\n')
+    # No cache: nothing of the run is written into the repository (.schemathesis/).
+    config.write_text(f'[cache]\nenabled = false\n\n[auth.openapi.session]\napi_key = "{_session_cookie(store)}"\n')
     command = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run",
                f"{store.url}/api/openapi.json", "--checks", CHECKS, "--max-examples", str(MAX_EXAMPLES),
                "--max-time", str(TIME_BUDGET_SECONDS), "--workers", "2", "--request-timeout", "20",
