@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from tests.conftest import ROOT
-from tests.servers import Store
+from tests.servers import Store, wait_until
 
 CHECKS = ",".join([
     "not_a_server_error", "status_code_conformance", "content_type_conformance", "response_headers_conformance",
@@ -28,7 +28,8 @@ CHECKS = ",".join([
 MAX_EXAMPLES = 25  # per operation and phase
 TIME_BUDGET_SECONDS = 75  # fuzzing and stateful sequences repeat until it is spent
 # Operations a signed-in run must have reached with a 2xx (the cookie was used) and with a 401 (so was its absence).
-SIGNED_IN = [("POST", "/api/tickets", 201), ("PUT", "/api/tickets/{id}", 200), ("GET", "/api/orders", 200)]
+SIGNED_IN = [("POST", "/api/tickets", 201), ("PUT", "/api/tickets/{id}", 200), ("GET", "/api/orders", 200),
+             ("POST", "/api/payments", 201)]
 GUARDED = [("POST", "/api/tickets"), ("GET", "/api/orders"), ("POST", "/api/orders"), ("POST", "/api/payments")]
 
 
@@ -41,12 +42,49 @@ def store(out_dir, tmp_path_factory):
     store.stop()
 
 
-def _session_cookie(store):
-    email = f"schemathesis-{uuid.uuid4().hex[:8]}@example.org"
-    response = requests.post(f"{store.url}/api/users/signup", json={"email": email, "password": "fuzz-pass"},
-                             timeout=10)
+def _signed_up(store, who):
+    """Return a requests session signed in as a new account."""
+    session = requests.Session()
+    response = session.post(f"{store.url}/api/users/signup", timeout=10,
+                            json={"email": f"{who}-{uuid.uuid4().hex[:8]}@example.org", "password": "fuzz-pass"})
     assert response.status_code == 201, response.text
-    return response.cookies["session"]
+    return session
+
+
+def _payable_orders(store, buyer, count=3):
+    """Return the ids of `count` orders the buyer holds on another seller's tickets, once payments knows each one."""
+    seller = _signed_up(store, "seller")
+    orders = []
+    for number in range(count):
+        ticket = seller.post(f"{store.url}/api/tickets", json={"title": f"Fuzzed gig {number}", "price": 20 + number},
+                             timeout=10).json()
+        # Orders learns of the ticket through its event, a moment after it is listed.
+        placed = wait_until(lambda ticket=ticket: (lambda r: r if r.status_code == 201 else None)(
+            buyer.post(f"{store.url}/api/orders", json={"ticketId": ticket["id"]}, timeout=10)),
+            timeout=20, interval=0.2, message="orders to know the listed ticket")
+        orders.append(placed.json()["id"])
+    for order_id in orders:
+        wait_until(lambda order_id=order_id: buyer.get(f"{store.url}/payments/orders/{order_id}/status", timeout=10,
+                                                       headers={"Accept": "application/json"}).status_code == 200,
+                   timeout=20, interval=0.2, message="payments to know the order")
+    return orders
+
+
+def _config(path, cookie, order_ids):
+    # OpenAPI-aware auth: the cookie goes exactly to the operations whose `security` names the session scheme (and
+    # `ignored_auth` sends them once without it, expecting 401). Payments gets orders it can charge and cards
+    # localstripe knows, half of the time: random ids and tokens only ever reach its 404 and 400.
+    # No cache: nothing of the run is written into the repository (.schemathesis/).
+    path.write_text("\n".join([
+        "[cache]", "enabled = false", "",
+        "[auth.openapi.session]", f'api_key = "{cookie}"', "",
+        "[dictionaries.orders]", f"values = {json.dumps(order_ids)}", "",
+        "[dictionaries.cards]", 'values = ["pm_card_visa", "pm_card_chargeDeclined"]', "",
+        "[parameters]",
+        '"body.orderId" = { dictionary = "orders", probability = 0.5 }',
+        '"body.token" = { dictionary = "cards", probability = 0.5 }', "",
+    ]))
+    return path
 
 
 def _exchanges(har_path):
@@ -61,11 +99,8 @@ def _exchanges(har_path):
 
 def test_the_running_store_answers_as_its_openapi_description_says(store, out_dir, tmp_path):
     reports = out_dir / "schemathesis"
-    config = tmp_path / "schemathesis.toml"
-    # OpenAPI-aware auth: the cookie goes exactly to the operations whose `security` names the session scheme (and
-    # `ignored_auth` sends them once without it, expecting 401).
-    # No cache: nothing of the run is written into the repository (.schemathesis/).
-    config.write_text(f'[cache]\nenabled = false\n\n[auth.openapi.session]\napi_key = "{_session_cookie(store)}"\n')
+    buyer = _signed_up(store, "schemathesis")
+    config = _config(tmp_path / "schemathesis.toml", buyer.cookies["session"], _payable_orders(store, buyer))
     command = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run",
                f"{store.url}/api/openapi.json", "--checks", CHECKS, "--max-examples", str(MAX_EXAMPLES),
                "--max-time", str(TIME_BUDGET_SECONDS), "--workers", "2", "--request-timeout", "20",
