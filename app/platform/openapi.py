@@ -3,6 +3,7 @@
 Each context describes its own routes in `app/<context>/openapi.yaml`; the platform's part (`openapi.yaml` beside this
 module) holds the document's frame, the error shape, the shared responses and the session cookie. A process describes
 exactly the contexts it serves (CONTEXTS), so a context extracted into its own service serves its own description.
+Every operation also gets the web server's own refusals (414, 431), which no route controls.
 `/api/docs` renders it with Swagger UI from the files flask-swagger-ui ships (no CDN), started by a static script
 (`app/static/api-docs.js`), so the page needs no 'unsafe-inline' in the Content Security Policy.
 """
@@ -14,6 +15,8 @@ import yaml
 from flask import Blueprint, current_app, render_template
 
 PART = "openapi.yaml"
+# What the web server in front of the app (gunicorn) answers to any request it will not parse, whatever the route.
+SERVER_RESPONSES = {"414": "URITooLong", "431": "RequestHeaderFieldsTooLarge"}
 _SECTIONS = {"paths", "components", "tags"}  # what a context's part may add
 _METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
@@ -43,7 +46,12 @@ def describe(contexts, cookie_name="session"):
             merge(document, part, source=f"app/{name}/{PART}")
     document["components"]["securitySchemes"]["session"]["name"] = cookie_name
     # Plain JSON from here on: YAML anchors shared by two operations become two copies.
-    return json.loads(json.dumps(document))
+    document = json.loads(json.dumps(document))
+    for item in document["paths"].values():
+        for method in _METHODS & set(item):
+            for status, name in SERVER_RESPONSES.items():
+                item[method]["responses"].setdefault(status, {"$ref": f"#/components/responses/{name}"})
+    return document
 
 
 def merge(document, part, source):
