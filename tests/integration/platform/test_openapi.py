@@ -1,6 +1,9 @@
 """The OpenAPI description: a valid OpenAPI 3.1 document, in step with the routes, merged per context; its viewer."""
 
+import json
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 
 import pytest
@@ -9,6 +12,7 @@ from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 from referencing.exceptions import PointerToNowhere
 
 from app.platform import openapi
+from tests.conftest import ROOT, env_for
 
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 
@@ -68,6 +72,19 @@ def test_each_context_describes_exactly_its_own_routes(app):
         own = {route for route, owner in owners.items() if owner == f"app.{context}"}
         assert described(part) == own, f"app/{context}/openapi.yaml"
         assert described(openapi.describe([context])) == own | described(openapi.read_part("app.platform"))
+
+
+def test_a_service_of_one_context_describes_only_that_context(base_env):
+    # In its own process: create_app binds process-wide singletons the session's app must keep.
+    script = ("import json, sys; from app import create_app; "
+              "app = create_app({'CONTEXTS': 'payments', 'TESTING': True}); "
+              "response = app.test_client().get('/api/openapi.json'); "
+              "json.dump({'status': response.status_code, 'paths': sorted(response.json['paths'])}, sys.stdout)")
+    result = subprocess.run([sys.executable, "-c", script], env=env_for(base_env, LOG_LEVEL="ERROR"), cwd=ROOT,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads(result.stdout) == {"status": 200, "paths": [
+        "/api/docs", "/api/openapi.json", "/api/payments", "/api/payments/webhook"]}
 
 
 def test_every_operation_answers_errors_in_the_one_shape(document):
