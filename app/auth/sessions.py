@@ -22,9 +22,10 @@ def sign_in(user):
 def sign_out():
     """End the session entirely: this cookie, and any copy of it, answers as signed out from now on."""
     ending = identity.current_session() if current_user.is_authenticated else None
-    user_id = current_user.id if current_user.is_authenticated else None
+    if ending is not None:
+        # Recorded first: should the database refuse (503), the visitor is still signed in and can try again, rather
+        # than told "signed out" while a copy of the cookie would still work.
+        key, expires_at = ending
+        services.end_session(key, current_user.id, expires_at)
     logout_user()
     session.clear()
-    if ending is not None:
-        key, expires_at = ending
-        services.end_session(key, user_id, expires_at)

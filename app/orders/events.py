@@ -21,7 +21,7 @@ class OrderCreated(Event):
     ticket_id: str
     price: int
     currency: str
-    title: str | None = None
+    title: str | None = None  # the ticket's title as the buyer reserved it (None in older events)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -137,6 +137,7 @@ def _domain_error(exc):
 
 
 def _database_error(exc):
+    g.database_failed = True  # what else would ask the database in this request (the signed-in check) need not wait
     log.warning("database error during %s %s: %s", request.method, request.path, exc)
     from .uow import is_transient
 

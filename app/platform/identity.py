@@ -13,11 +13,12 @@ import secrets
 import time
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app, session
+from flask import current_app, g, session
 from flask_login import UserMixin
 from pymongo.errors import PyMongoError
 
 from . import uow
+from .errors import DatabaseUnavailableError
 
 log = logging.getLogger(__name__)
 SESSION_EMAIL_KEY = "user_email"
@@ -41,6 +42,16 @@ class SessionUser(UserMixin):
 
 def load_user(user_id):
     """Return the session's user for Flask-Login, or None when the session is absent, too old or signed out."""
+    if g.get("_identity_loading"):
+        return None  # asked again while checking (a log line about the check names the user): not known yet
+    g._identity_loading = True
+    try:
+        return _load(user_id)
+    finally:
+        g.pop("_identity_loading", None)
+
+
+def _load(user_id):
     email = session.get(SESSION_EMAIL_KEY)
     session_id = session.get(SESSION_ID_KEY)
     signed_in_at = session.get(SIGNED_IN_AT_KEY)
@@ -95,6 +106,8 @@ def record_ended_session(key, user_id, expires_at):
 
 
 def _has_ended(key):
+    if g.get("database_failed"):
+        return True  # this request already found the database down: do not wait for it a second time
     # Flask-Login loads the user on first use, which may be inside a unit of work (a log line naming the user, say):
     # then read through its session, as one more read of the transaction, never beside it on another connection.
     work = uow.current() if uow.in_unit_of_work() else None
@@ -103,6 +116,8 @@ def _has_ended(key):
             {"_id": key}, {"_id": 1}, session=work.session if work is not None else None)
         return ended is not None
     except PyMongoError:
-        # Not knowing whether a session was signed out must not let it in: answer as signed out.
-        log.warning("could not check whether a session was signed out; treating it as signed out", exc_info=True)
-        return True
+        # Not knowing whether a session was signed out must not let it in. The request answers 503 (the database is
+        # down, not the visitor's session); its error page then renders for a signed-out visitor.
+        g.database_failed = True
+        log.warning("could not check whether a session was signed out", exc_info=True)
+        raise DatabaseUnavailableError() from None
