@@ -13,21 +13,21 @@ def caching_app(app):
     return app
 
 
-def test_home_and_api_follow_a_ticket_change_as_soon_as_it_commits(caching_app, db):
+def test_tickets_page_and_api_follow_a_ticket_change_as_soon_as_it_commits(caching_app, db):
     visitor = caching_app.test_client()
     with caching_app.app_context():
         ticket = services.create_ticket(str(ObjectId()), "Early bird", 30)
-    assert "Early bird" in visitor.get("/").get_data(as_text=True)
+    assert "Early bird" in visitor.get("/tickets").get_data(as_text=True)
     assert [t["title"] for t in visitor.get("/api/tickets").json] == ["Early bird"]
 
     # A write that emits no event is invisible to the copy: proof the pages are not read from the database per request.
     db.tickets_tickets.update_one({"_id": ticket.id}, {"$set": {"title": "Sneaky"}})
-    assert "Sneaky" not in visitor.get("/").get_data(as_text=True)
+    assert "Sneaky" not in visitor.get("/tickets").get_data(as_text=True)
 
     # A change through the service commits a tickets event, which renews every copy at once.
     with caching_app.app_context():
         services.update_ticket(str(ticket.id), ticket.user_id, "Late bird", 35)
-    assert "Late bird" in visitor.get("/").get_data(as_text=True)
+    assert "Late bird" in visitor.get("/tickets").get_data(as_text=True)
     assert [t["title"] for t in visitor.get("/api/tickets").json] == ["Late bird"]
 
 
