@@ -35,3 +35,9 @@ class TicketOwnedByBuyerError(DomainError):
     """Sellers cannot reserve their own tickets."""
 
     message = "You cannot purchase your own ticket"
+
+
+class EventStartedError(DomainError):
+    """The ticket's event has started: there is nothing left to reserve."""
+
+    message = "The event has already started"

@@ -9,7 +9,7 @@ from app.platform.events import Event
 class OrderCreated(Event):
     """A buyer reserved an available ticket (version 0); it must be paid before `expires_at` (ISO 8601, UTC).
 
-    Never fires for a ticket that already has an active order.
+    Never fires for a ticket that already has an active order, nor for a ticket whose event has started.
     """
 
     type = "orders.order_created.v1"
@@ -19,11 +19,18 @@ class OrderCreated(Event):
     ticket_id: str
     price: int
     currency: str
+    # The ticket's dated event, when it has one (`expires_at` is never later than its start).
+    event_id: str | None = None
+    event_name: str | None = None
+    event_venue: str | None = None
+    event_city: str | None = None
+    event_starts_at: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class OrderCancelled(Event):
-    """An unpaid order ended: the buyer cancelled it or it expired (`reason`: cancelled or expired).
+    """An unpaid order ended: the buyer cancelled it or it expired (`reason`: cancelled or expired; an order also
+    expires when its ticket's event starts).
 
     Never fires for a paid (complete) order, nor twice for one order.
     """

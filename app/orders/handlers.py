@@ -1,7 +1,7 @@
 """Reactions of the orders context to other contexts' events: the tickets replica, and payments."""
 
 from app.payments.events import PaymentSucceeded
-from app.tickets.events import TicketCreated, TicketUpdated
+from app.tickets.events import EventScheduled, EventUpdated, TicketCreated, TicketUpdated
 
 from . import services
 
@@ -10,16 +10,24 @@ def replicate_ticket(event):
     """Apply a ticket's new version to orders' replica of the tickets."""
     services.record_ticket(event.aggregate_id, event.version, title=event.title, price=event.price,
                            currency=event.currency, user_id=event.user_id, status=event.status,
-                           order_id=event.order_id)
+                           order_id=event.order_id, event_id=event.event_id, starts_at=event.starts_at)
+
+
+def replicate_event(event):
+    """Apply a dated event's new version to orders' replica of the events (their start above all)."""
+    services.record_event(event.aggregate_id, event.version, name=event.name, venue=event.venue, city=event.city,
+                          starts_at=event.starts_at, utc_offset=event.utc_offset)
 
 
 def complete_paid_order(event):
     """Complete the order a payment succeeded for (or reject the payment if the order ended)."""
-    services.complete_order(event.order_id, event.aggregate_id)
+    services.complete_order(event.order_id, event.aggregate_id, paid_at=event.occurred_at)
 
 
 HANDLERS = {
     TicketCreated.type: [replicate_ticket],
     TicketUpdated.type: [replicate_ticket],
     PaymentSucceeded.type: [complete_paid_order],
+    EventScheduled.type: [replicate_event],
+    EventUpdated.type: [replicate_event],
 }

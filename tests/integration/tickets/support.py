@@ -43,7 +43,8 @@ def schedule(app, organizer_id=None, name="Radiohead", venue="Madison Square Gar
     from app.tickets import shows
 
     with app.app_context():
-        show = shows.create_event(organizer_id or str(ObjectId()), name, venue, city, starts_in(**(delta or {"days": 7})))
+        show = shows.create_event(organizer_id or str(ObjectId()), name, venue, city,
+                                  starts_in(**(delta or {"days": 7})))
     return str(show.id)
 
 
