@@ -19,6 +19,8 @@ from flask import current_app
 log = logging.getLogger(__name__)
 _cache = {}
 _lock = threading.Lock()
+# Keys may come from visitors (search words, pages): past this many copies the oldest go, so memory stays bounded.
+MAX_ENTRIES = 2000
 
 
 def _store(app):
@@ -96,5 +98,8 @@ def cached(scope, key, compute):
         return entry[2]
     value = compute()
     with _lock:
+        _cache.pop(entry_key, None)  # re-inserted last: the oldest entries are the first ones
         _cache[entry_key] = (generation, now, value)
+        while len(_cache) > MAX_ENTRIES:
+            del _cache[next(iter(_cache))]
     return value

@@ -40,3 +40,33 @@ def test_a_visitor_with_a_session_gets_a_page_rendered_for_them(caching_app):
         session.update({"_user_id": str(ObjectId()), "user_email": "fan@example.com", "_fresh": True})
     page = member.get("/").get_data(as_text=True)
     assert "fan@example.com" in page and "fan@example.com" not in anonymous
+
+
+def test_a_cached_listing_drops_an_event_the_moment_it_starts(caching_app):
+    """No write announces that an event started: the copies are keyed by the next start, so they stop at it."""
+    from tests.integration.tickets.support import list_for_event, schedule, wait_until_started
+
+    visitor = caching_app.test_client()
+    soon = schedule(caching_app, name="Matinee", seconds=3)
+    later = schedule(caching_app, name="Evening show", days=1)
+    ticket_id = list_for_event(caching_app, soon, title="Stalls")
+
+    def listed():
+        return ([e["id"] for e in visitor.get("/api/events").json], [t["id"] for t in visitor.get("/api/tickets").json],
+                "Matinee" in visitor.get("/").get_data(as_text=True))
+
+    assert listed() == ([soon, later], [ticket_id], True)
+    assert listed() == ([soon, later], [ticket_id], True)  # from the copies now
+    wait_until_started(visitor, soon)
+    assert listed() == ([later], [], False)
+
+
+def test_copies_of_searches_are_bounded(caching_app, monkeypatch):
+    """Search words come from visitors: a flood of distinct searches must not grow the process's memory forever."""
+    from app.platform import freshness
+
+    monkeypatch.setattr(freshness, "MAX_ENTRIES", 5)
+    visitor = caching_app.test_client()
+    for n in range(12):
+        assert visitor.get(f"/api/events?q=word{n}").status_code == 200
+    assert len(freshness._cache) <= 5
