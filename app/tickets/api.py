@@ -4,15 +4,13 @@ events API: dated events, found by words, city and time, with what their tickets
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user, login_required
 
-from app.platform.documents import utcnow
-from app.platform.freshness import cached
 from app.platform.http import json_body
 from app.platform.paging import paging_headers
 
 from . import services, shows
 from .money import to_major
 from .params import event_query, ticket_query
-from .queries import available_tickets, events_by_id, find_event, find_ticket, has_started, next_start, upcoming_events
+from .queries import available_tickets, events_by_id, find_event, find_ticket, has_started, listing, upcoming_events
 
 bp = Blueprint("tickets_api", __name__, url_prefix="/api/tickets")
 events_bp = Blueprint("events_api", __name__, url_prefix="/api/events")
@@ -62,11 +60,11 @@ def tickets_json(tickets):
 
 def _paged(kind, query, compute_page, render):
     """Answer a page of a shared listing from the read cache (renewed by tickets events and by each event start)."""
-    def compute():
-        page = compute_page(query, utcnow())
+    def compute(now):
+        page = compute_page(query, now)
         return current_app.json.dumps(render(page)), page.total
 
-    body, total = cached("tickets", (kind, query.key(), next_start()), compute)
+    body, total = listing((kind, query.key()), compute)
     response = current_app.response_class(body, mimetype="application/json")
     response.headers.update(paging_headers(request.base_url, request.args, query.page, query.per_page, total))
     return response
