@@ -1,7 +1,7 @@
 """The ticketing application factory: the one composition root of the modular monolith."""
 
+import functools
 import importlib
-import logging
 import os
 
 from flask import Flask, redirect, request
@@ -10,8 +10,8 @@ from jinja2 import StrictUndefined
 from . import config as settings
 from . import demo, presentation
 from .extensions import csrf, huey, limiter, login_manager, mongo
-from .platform import cli, health, http, identity, outbox, slots
-from .platform.subscriptions import Subscriptions
+from .platform import cli, health, http, identity, logs, metrics, outbox, slots
+from .platform.dispatcher import Dispatcher
 
 
 def create_app(config=None):
@@ -28,9 +28,15 @@ def create_app(config=None):
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=app.config["SESSION_COOKIE_SECURE"],
+        # A session lasts SESSION_LIFETIME_SECONDS from sign-in (app.platform.identity checks it); the cookie is not
+        # renewed by use, so it expires then too.
+        PERMANENT_SESSION_LIFETIME=app.config["SESSION_LIFETIME_SECONDS"],
+        SESSION_REFRESH_EACH_REQUEST=False,
         MAX_CONTENT_LENGTH=64 * 1024,
         WTF_CSRF_TIME_LIMIT=None,
-        RATELIMIT_STORAGE_URI=app.config["REDIS_URL"] or "memory://",
+        # Counters every worker and process shares: Redis if there is one, else the database (never per-process memory).
+        RATELIMIT_STORAGE_URI=app.config["REDIS_URL"] or app.config["MONGODB_URI"],
+        RATELIMIT_STORAGE_OPTIONS={} if app.config["REDIS_URL"] else _rate_limit_collections(app.config),
         RATELIMIT_HEADERS_ENABLED=True,
         # Redis down must not turn sign-in into a 500: count in this process's memory until it is back.
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
@@ -38,18 +44,31 @@ def create_app(config=None):
     )
     app.jinja_env.undefined = StrictUndefined
     _trust_proxies(app)
-    _configure_logging(app)
+    logs.configure(app)
     _init_extensions(app)
     _register_contexts(app)
     app.register_blueprint(health.bp)
+    metrics.init_app(app)
     http.register(app)
     app.cli.add_command(cli.outbox_cli)
     app.cli.add_command(cli.db_cli)
+    app.cli.add_command(cli.events_cli)
     demo.init_app(app)
     presentation.init_app(app)
     _wire_events(app)
     activate(app)
     return app
+
+
+def _rate_limit_collections(config):
+    # The `limits` library's MongoDB storage, in the app's own database (its TTL indexes come from migration 0007).
+    from urllib.parse import urlsplit
+
+    return {"database_name": urlsplit(config["MONGODB_URI"]).path.lstrip("/") or "ticketing",
+            "counter_collection_name": "platform_rate_limits",
+            "window_collection_name": "platform_rate_limit_windows",
+            "serverSelectionTimeoutMS": config["MONGODB_TIMEOUT_MS"], "connectTimeoutMS": config["MONGODB_TIMEOUT_MS"],
+            "tz_aware": True}
 
 
 def _trust_proxies(app):
@@ -69,21 +88,19 @@ def activate(app):
     huey.activate(app)
 
 
-def _configure_logging(app):
-    level = getattr(logging, str(app.config["LOG_LEVEL"]).upper(), logging.INFO)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app.logger.setLevel(level)
-
-
 def _init_extensions(app):
     mongo.init_app(app)
     huey.init_app(app)
     csrf.init_app(app)
+    # Registered before the limiter's own hook so that it runs after it (Flask runs them in reverse): the headers then
+    # describe the limit closest to refusing, once this request's counts are in.
+    app.after_request(functools.partial(http.report_tightest_rate_limit, limiter))
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(identity.load_user)
     login_manager.unauthorized_handler(_unauthorized)
     slots.init_app(app)
+    http.install_security_headers(app)
 
 
 def _unauthorized():
@@ -100,7 +117,7 @@ def _next_query():
 
 
 def _register_contexts(app):
-    app.extensions["subscriptions"] = Subscriptions()
+    app.extensions["dispatcher"] = events = Dispatcher()
     app.extensions["sweeps"] = []
     for name in app.config["CONTEXTS"]:
         context = importlib.import_module(f"app.{name}")
@@ -117,7 +134,7 @@ def _register_contexts(app):
         handlers = importlib.import_module(f"app.{name}.handlers")
         for event_type, functions in handlers.HANDLERS.items():
             for fn in functions:
-                app.extensions["subscriptions"].add(event_type, fn)
+                events.subscribe(event_type, fn)
         tasks = importlib.import_module(f"app.{name}.tasks")
         app.extensions["sweeps"].extend(getattr(tasks, "SWEEPS", ()))
 
@@ -128,8 +145,8 @@ def _wire_events(app):
     if app.config["EVENT_TRANSPORT"] == "nats":
         from .platform.nats_transport import NatsTransport
 
-        app.extensions["event_transport"] = NatsTransport(app)
+        app.extensions["dispatcher"].transport = NatsTransport(app)
     else:
         from .platform.transports import LocalTransport
 
-        app.extensions["event_transport"] = LocalTransport()
+        app.extensions["dispatcher"].transport = LocalTransport()

@@ -3,8 +3,9 @@
 #
 #   web     apply the migrations of the served CONTEXTS, then serve HTTP with gunicorn on 0.0.0.0:$PORT
 #   worker  run the Huey consumer, the sweep and (EVENT_TRANSPORT=nats) the NATS consumers
-#   all     both in one container; with nothing configured it also starts the embedded MongoDB (no MONGODB_URI)
-#           and the demo Stripe server (no STRIPE_SECRET_KEY, when payments is served)
+#   all     both in one container; with nothing configured it also starts the embedded MongoDB (no MONGODB_URI),
+#           the demo Stripe server (no STRIPE_SECRET_KEY, when payments is served) and a local SMTP server keeping
+#           the emails in the instance folder (no MAIL_SERVER, when notifications is served)
 #
 # SIGTERM or SIGINT stops the role cleanly: `all` forwards the signal to every process it started and waits for them.
 # Anything after the role is passed on to gunicorn (web, all) or ignored (worker).
@@ -16,6 +17,13 @@ WEB_WORKERS="${WEB_WORKERS:-2}"
 INSTANCE_PATH="${INSTANCE_PATH:-./instance}"
 export PORT INSTANCE_PATH
 
+# Metrics of every process in this container (gunicorn's workers, the worker) add up in one folder, emptied at start.
+if [[ -z "${PROMETHEUS_MULTIPROC_DIR:-}" ]]; then
+    export PROMETHEUS_MULTIPROC_DIR="$INSTANCE_PATH/metrics"
+    rm -rf "$PROMETHEUS_MULTIPROC_DIR"
+    mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+fi
+
 log() { echo "entrypoint: $*" >&2; }
 
 migrate() {
@@ -25,10 +33,14 @@ migrate() {
 
 # The app factory, not wsgi.py: the installed package is all the image holds.
 gunicorn=("$PYTHON" -m gunicorn "app:create_app()" --bind "0.0.0.0:$PORT" --workers "$WEB_WORKERS" --threads 4
-          --graceful-timeout 20 --access-logfile -)
+          --graceful-timeout 20)
 
 serves_payments() {
     [[ -z "${CONTEXTS:-}" || ",${CONTEXTS// /}," == *",payments,"* ]]
+}
+
+serves_notifications() {
+    [[ -z "${CONTEXTS:-}" || ",${CONTEXTS// /}," == *",notifications,"* ]]
 }
 
 wait_for_port() {
@@ -57,6 +69,13 @@ start_embedded_services() {
         "$PYTHON" -m app.platform.embedded mongo --path "$INSTANCE_PATH/mongo.sqlite" --port "$port" &
         services+=("$!")
         wait_for_port "$port"
+    fi
+    if [[ -z "${MAIL_SERVER:-}" ]] && serves_notifications; then
+        local mail_port="${MAIL_EMBEDDED_PORT:-8025}"
+        log "MAIL_SERVER is not set: emails stay on a local SMTP server on 127.0.0.1:$mail_port ($INSTANCE_PATH/mail)"
+        "$PYTHON" -m app.platform.smtp --dir "$INSTANCE_PATH/mail" --port "$mail_port" &
+        services+=("$!")
+        wait_for_port "$mail_port"
     fi
     if [[ -z "${STRIPE_SECRET_KEY:-}" ]] && serves_payments; then
         local port="${LOCALSTRIPE_PORT:-8420}"

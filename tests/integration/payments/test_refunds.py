@@ -42,6 +42,7 @@ def test_money_arriving_after_the_order_expired_is_refunded(app, client, db, str
     assert outbox_events(db, "payments.payment_succeeded.v1") == []
     [event] = outbox_events(db, "payments.payment_refunded.v1")
     assert event["order_id"] == order_id and event["refund_id"] == at_stripe.id
+    assert event["reason"] == "order cancelled"  # the refund says why, for whoever tells the buyer
     html = render_order_slot(app, client, order_id=order_id, status="cancelled", amount=2050, currency="USD",
                              expires_at="2000-01-01T00:00:00Z", user_id=buyer)
     assert "Refunded $20.50" in html and "Paid" not in html
@@ -61,8 +62,9 @@ def test_order_payment_rejected_refunds_the_payment_once(app, client, db, stripe
         run_in_transaction(reject)
 
     wait_until(lambda: _refund_done(db, order_id), timeout=20, message="the refund to be recorded")
-    wait_until(lambda: db.platform_deliveries.count_documents(
-        {"event_type": OrderPaymentRejected.type, "status": "done"}) == 2, timeout=20, message="both deliveries")
+    wait_until(lambda: db.platform_inbox.count_documents(
+        {"_id": {"$regex": "^app.payments.handlers.on_order_payment_rejected:"}}) == 2, timeout=20,
+        message="both events applied")
     assert db.payments_refunds.count_documents({"order_id": order_id}) == 1
     assert len(stripe_client.v1.refunds.list(params={"payment_intent": payment["stripeId"]}).data) == 1
     assert len(outbox_events(db, "payments.payment_refunded.v1")) == 1
