@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import os
 
 from .server import serve_mongo
 
@@ -14,6 +15,10 @@ def main(argv=None):
     mongo.add_argument("--path", required=True)
     mongo.add_argument("--host", default="127.0.0.1")
     mongo.add_argument("--port", type=int, required=True)
+    mongo.add_argument("--aggregation-limit", type=int,
+                       default=int(os.environ.get("MONGODB_EMBEDDED_AGGREGATION_LIMIT") or 0),
+                       help="documents a count or aggregation may hold in memory (0: no limit; default "
+                            "MONGODB_EMBEDDED_AGGREGATION_LIMIT)")
     args = parser.parse_args(argv)
     if args.service == "mongo":
-        asyncio.run(serve_mongo(args.path, args.host, args.port))
+        asyncio.run(serve_mongo(args.path, args.host, args.port, args.aggregation_limit or None))

@@ -32,6 +32,7 @@ def sqlite_engine_class():
     from mongoeco.core.filtering import EqualsCondition, InCondition
     from mongoeco.core.identity import id_contains_numeric_value
     from mongoeco.engines import sqlite
+    from mongoeco.engines._sqlite_session_runtime import SQLiteSessionRuntime
     from mongoeco.engines.sqlite import SQLiteEngine
 
     # Change streams: the app never opens one, yet mongoeco writes every change (the whole document, serialized) to
@@ -57,11 +58,85 @@ def sqlite_engine_class():
         )
     ]
 
+    class SessionRuntime(SQLiteSessionRuntime):
+        """mongoeco's transactions and write scopes, putting back the planning facts a rollback throws away."""
+
+        # A rollback returns the data to what it was at BEGIN or at the failed write's savepoint, and the planning
+        # facts known then were true of exactly that data: restore them instead of letting mongoeco clear them all,
+        # which made the next query on every collection rescan it (each lost reservation race, each 4xx answered
+        # from inside a unit of work, each write refused by a unique index). The facts the triggers record
+        # (_array_paths, _wrote_watched_type) keep what a rolled-back write added: that errs on the safe side.
+
+        def __init__(self, engine):
+            super().__init__(engine)
+            self._facts_at_begin = None
+            self._facts_at_write = {}  # connection → the facts at the start of each open write scope, outermost first
+
+        def _facts(self):
+            return dict(self._engine._collection_features_cache)
+
+        def _restore(self, facts):
+            cache = self._engine._collection_features_cache
+            cache.clear()
+            cache.update(facts)
+
+        def start_session_transaction(self, session):
+            with self._engine._lock:
+                super().start_session_transaction(session)
+                self._facts_at_begin = self._facts()
+
+        def commit_session_transaction(self, session):
+            with self._engine._lock:
+                super().commit_session_transaction(session)
+                self._facts_at_begin = None
+
+        def abort_session_transaction(self, session):
+            with self._engine._lock:
+                connection = self._engine._connection
+                rolls_back = connection is not None and self._engine._transaction_owner_session_id == session.session_id
+                facts, self._facts_at_begin = self._facts_at_begin, None
+                super().abort_session_transaction(session)  # raises (leaving the facts cleared) if ROLLBACK fails
+                if rolls_back:
+                    self._facts_at_write.pop(connection, None)
+                    if facts is not None:
+                        self._restore(facts)
+
+        def begin_write(self, conn, context):
+            super().begin_write(conn, context)
+            self._facts_at_write.setdefault(conn, []).append(self._facts())
+
+        def commit_write(self, conn, context):
+            super().commit_write(conn, context)
+            self._pop_write_facts(conn)
+
+        def rollback_write(self, conn, context):
+            state = self._write_states.get(conn)
+            # Only a savepoint or a transaction of the write's own is undone (a frame-less write inside the session's
+            # transaction is left for the transaction's abort).
+            undone = bool(state and state.frames and state.frames[-1]) or not self.session_owns_transaction(context)
+            facts = self._pop_write_facts(conn)
+            super().rollback_write(conn, context)  # raises (leaving the facts cleared) if the rollback fails
+            if undone and facts is not None:
+                self._restore(facts)
+
+        def _pop_write_facts(self, conn):
+            stack = self._facts_at_write.get(conn)
+            facts = stack.pop() if stack else None
+            if not stack:
+                self._facts_at_write.pop(conn, None)
+            return facts
+
+        def clear_write_states(self):
+            super().clear_write_states()
+            self._facts_at_write.clear()
+            self._facts_at_begin = None
+
     class Engine(SQLiteEngine):
         capabilities = replace(SQLiteEngine.capabilities, change_delivery="none")
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
+            self._session_runtime = SessionRuntime(self)
             # What this server has written since it started, recorded by SQLite triggers as each write runs (so
             # before any query can see it), and never forgotten: a fact is kept across a write only while no
             # written document could have made it false.
@@ -94,7 +169,8 @@ def sqlite_engine_class():
             # Keep the "no document has one" answers a write could not have made false instead of rescanning the
             # whole collection on the next query (O(collection size) per query on the outbox, the deliveries, the
             # inbox and the orders, which only grow). A call without a collection (a rollback, a reconnect) still
-            # clears everything: it may bring back documents as they were before.
+            # clears everything: it may bring back documents as they were before (SessionRuntime then puts back
+            # what was known of them).
             kept = {}
             if db_name is not None and coll_name is not None:
                 kept = {key: value for key, value in self._collection_features_cache.items()

@@ -174,14 +174,20 @@ def gated_server_class():
     return GatedProxyServer
 
 
-def mongo_server(path, host="127.0.0.1", port=0):
-    """Return the (unstarted) gated wire server over the SQLite file at `path`."""
-    return gated_server_class()(engine=sqlite_engine_class()(path), host=host, port=port)
+def mongo_server(path, host="127.0.0.1", port=0, aggregation_limit=None):
+    """Return the (unstarted) gated wire server over the SQLite file at `path`.
+
+    aggregation_limit: how many documents a count or an aggregation may hold in memory (None: no limit, as MongoDB).
+    """
+    # mongoeco refuses by default any $group/$sort/count over more than 50,000 documents (MongoDB has no such limit):
+    # `flask outbox status` failed on a store with 50,000 deliveries.
+    engine = sqlite_engine_class()(path, aggregation_materialization_limit=aggregation_limit)
+    return gated_server_class()(engine=engine, host=host, port=port)
 
 
-async def serve_mongo(path, host, port):
+async def serve_mongo(path, host, port, aggregation_limit=None):
     """Serve MongoDB's wire protocol over a SQLite file until SIGINT or SIGTERM."""
-    server = mongo_server(path, host, port)
+    server = mongo_server(path, host, port, aggregation_limit)
     address = await server.start()
     print(f"embedded MongoDB listening on {address.uri} (data in {path})", flush=True)
     stop = asyncio.Event()
