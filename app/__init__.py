@@ -11,7 +11,7 @@ from . import config as settings
 from . import demo, presentation
 from .extensions import csrf, huey, limiter, login_manager, mongo
 from .platform import cli, health, http, identity, outbox, slots
-from .platform.subscriptions import Subscriptions
+from .platform.dispatcher import Dispatcher
 
 
 def create_app(config=None):
@@ -100,7 +100,7 @@ def _next_query():
 
 
 def _register_contexts(app):
-    app.extensions["subscriptions"] = Subscriptions()
+    app.extensions["dispatcher"] = events = Dispatcher()
     app.extensions["sweeps"] = []
     for name in app.config["CONTEXTS"]:
         context = importlib.import_module(f"app.{name}")
@@ -117,7 +117,7 @@ def _register_contexts(app):
         handlers = importlib.import_module(f"app.{name}.handlers")
         for event_type, functions in handlers.HANDLERS.items():
             for fn in functions:
-                app.extensions["subscriptions"].add(event_type, fn)
+                events.subscribe(event_type, fn)
         tasks = importlib.import_module(f"app.{name}.tasks")
         app.extensions["sweeps"].extend(getattr(tasks, "SWEEPS", ()))
 
@@ -128,8 +128,8 @@ def _wire_events(app):
     if app.config["EVENT_TRANSPORT"] == "nats":
         from .platform.nats_transport import NatsTransport
 
-        app.extensions["event_transport"] = NatsTransport(app)
+        app.extensions["dispatcher"].transport = NatsTransport(app)
     else:
         from .platform.transports import LocalTransport
 
-        app.extensions["event_transport"] = LocalTransport()
+        app.extensions["dispatcher"].transport = LocalTransport()

@@ -42,6 +42,19 @@ def outbox_retry_command(dead):
     click.echo(f"relayed {relayed} events, queued {queued} deliveries")
 
 
+@outbox_cli.command("purge")
+@click.option("--dead", is_flag=True, help="Delete dead deliveries (the only kind purged by hand).")
+@click.option("--older-than", "days", type=click.FloatRange(min=0), required=True,
+              help="Given up on this many days ago.")
+def outbox_purge_command(dead, days):
+    """Delete dead deliveries given up on more than DAYS days ago (the sweep never deletes them)."""
+    from .retention import purge_dead
+
+    if not dead:
+        raise click.UsageError("only dead deliveries are purged by hand (pass --dead); the sweep deletes the rest")
+    click.echo(f"deleted {purge_dead(days * 86400)} dead deliveries")
+
+
 def _migrations_db():
     # A client of its own without the request deadline (timeoutMS): an index build on a large collection may take
     # longer than any request should.

@@ -2,7 +2,7 @@
 
 import mongoengine as me
 
-from app.platform.documents import VersionedDocument, utcnow
+from app.platform.documents import Document, VersionedDocument, utcnow
 
 AVAILABLE, RESERVED, SOLD = "available", "reserved", "sold"
 STATUSES = (AVAILABLE, RESERVED, SOLD)
@@ -18,6 +18,13 @@ class Ticket(VersionedDocument):
     user_id = me.StringField(required=True)
     status = me.StringField(required=True, choices=STATUSES, default=AVAILABLE)
     order_id = me.StringField(null=True)  # the order holding it while reserved or sold
-    # Orders known to have ended: their late-arriving "created" event must not reserve the ticket again.
-    ended_order_ids = me.ListField(me.StringField(), default=list)
     created_at = me.DateTimeField(required=True, default=utcnow)
+
+
+class OrderProgress(Document):
+    """How far tickets has followed one order's events: the last version applied (they apply strictly in order)."""
+
+    meta = {"collection": "tickets_orders"}
+    id = me.StringField(primary_key=True)  # the order's id
+    ticket_id = me.StringField(required=True)
+    version = me.IntField(required=True)
