@@ -94,9 +94,9 @@ def sqlite_engine_class():
             with self._engine._lock:
                 connection = self._engine._connection
                 rolls_back = connection is not None and self._engine._transaction_owner_session_id == session.session_id
-                facts, self._facts_at_begin = self._facts_at_begin, None
                 super().abort_session_transaction(session)  # raises (leaving the facts cleared) if ROLLBACK fails
                 if rolls_back:
+                    facts, self._facts_at_begin = self._facts_at_begin, None
                     self._facts_at_write.pop(connection, None)
                     if facts is not None:
                         self._restore(facts)
