@@ -1,7 +1,6 @@
 """The ticketing application factory: the one composition root of the modular monolith."""
 
 import importlib
-import logging
 import os
 
 from flask import Flask, redirect, request
@@ -10,7 +9,7 @@ from jinja2 import StrictUndefined
 from . import config as settings
 from . import demo, presentation
 from .extensions import csrf, huey, limiter, login_manager, mongo
-from .platform import cli, health, http, identity, outbox, slots
+from .platform import cli, health, http, identity, logs, metrics, outbox, slots
 from .platform.dispatcher import Dispatcher
 
 
@@ -38,13 +37,15 @@ def create_app(config=None):
     )
     app.jinja_env.undefined = StrictUndefined
     _trust_proxies(app)
-    _configure_logging(app)
+    logs.configure(app)
     _init_extensions(app)
     _register_contexts(app)
     app.register_blueprint(health.bp)
+    metrics.init_app(app)
     http.register(app)
     app.cli.add_command(cli.outbox_cli)
     app.cli.add_command(cli.db_cli)
+    app.cli.add_command(cli.events_cli)
     demo.init_app(app)
     presentation.init_app(app)
     _wire_events(app)
@@ -67,12 +68,6 @@ def activate(app):
     """Make `app` the one this process's singletons (mongoengine's alias, Huey) serve; create_app does this too."""
     app.extensions["mongo"].activate()
     huey.activate(app)
-
-
-def _configure_logging(app):
-    level = getattr(logging, str(app.config["LOG_LEVEL"]).upper(), logging.INFO)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app.logger.setLevel(level)
 
 
 def _init_extensions(app):

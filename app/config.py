@@ -46,6 +46,8 @@ _SETTINGS = {
     "TRUSTED_PROXY_COUNT": (int, 0),
     "READ_CACHE_SECONDS": (float, 5.0),
     "EVENT_RETENTION_SECONDS": (float, 7 * 24 * 3600.0),
+    "METRICS_TOKEN": (str, ""),
+    "LOG_FORMAT": (str, "text"),
 }
 
 

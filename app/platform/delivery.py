@@ -18,11 +18,11 @@ from flask import current_app
 from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from . import uow
+from . import metrics, uow
 from .dispatcher import dispatcher
-from .documents import Delivery, InboxEntry, utcnow
+from .documents import Delivery, InboxEntry, as_utc, utcnow
 from .errors import EventNotReadyError, StaleWriteError
-from .events import Event
+from .events import Event, caused_by
 from .queue import task
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,12 @@ def apply(name, payloads, delivery_ids=(), claimed=False):
             raise DuplicateKeyError("an event was applied to this handler before", _DUPLICATE_KEY) from exc
     handler = events.handler(name)
     for payload in payloads:
-        handler(Event.from_dict(payload))
+        event = Event.from_dict(payload)
+        with caused_by(event):
+            handler(event)
+            log.debug("applied %s to %s", event.type, name)
+        lag = (utcnow() - as_utc(event.occurred_at)).total_seconds()
+        metrics.observe_after_commit(metrics.delivery_lag, max(lag, 0.0), handler=name)
     if delivery_ids:
         _mark_done(delivery_ids, work, claimed)
 
@@ -120,10 +125,17 @@ def _try(name, payloads):
     except DuplicateKeyError as exc:
         if len(payloads) == 1 and _applied(name, payloads[0]["id"]):
             return None  # relayed again after it was applied: nothing is owed
-        return f"{type(exc).__name__}: {exc}"
+        return _failed(name, exc)
+    except EventNotReadyError as exc:
+        return f"{type(exc).__name__}: {exc}"  # waiting for its predecessor is no failure
     except Exception as exc:
-        return f"{type(exc).__name__}: {exc}"
+        return _failed(name, exc)
     return None
+
+
+def _failed(name, exc):
+    metrics.handler_failures.labels(name).inc()
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _applied(name, event_id):
@@ -254,6 +266,7 @@ def _wait(claimed):
 
 
 def _fail(claimed, exc):
+    metrics.handler_failures.labels(claimed["handler"]).inc()
     config = current_app.config
     error = f"{type(exc).__name__}: {exc}"[:2000]
     if claimed["attempts"] >= config["DELIVERY_MAX_ATTEMPTS"]:
