@@ -10,8 +10,8 @@ the listing's 201 → the first 201 of POST /api/orders, polled every 20 ms), th
 Per window of 1,000 cycles (failed ones included; cycles/s counts those that finished): cycles/s, p50/p95 of each
 request, the replica lag, the database on disk (the embedded SQLite file with its -wal and -shm), the documents per
 platform collection (through a pymongo client to the store's MongoDB) and the CPU seconds each of the store's
-processes used (web, worker, mongodb, localstripe: where the time went). Targets: the last window's cycles/s >= 80 % of the first's; its replica lag p95 <= 1.25x the first's;
-the database size of the last three windows within 10 %.
+processes used (web, worker, mongodb, localstripe: where the time went). Targets: the last window's cycles/s >= 80 %
+of the first's; its replica lag p95 <= 1.25x the first's; the database size of the last three windows within 10 %.
 """
 
 import itertools
