@@ -25,6 +25,8 @@ def main(argv=None):
     parser.add_argument("--only", default=",".join(ORDER), help=f"comma-separated subset of {','.join(ORDER)}")
     parser.add_argument("--cycles", type=int, help="growth: cycles to run (default 10,000 x scale)")
     parser.add_argument("--window", type=int, help="growth: cycles per window (default 1,000 x scale)")
+    parser.add_argument("--cancel-every", type=int, default=4,
+                        help="growth: every Nth cycle cancels instead of paying (1: all cancel, no localstripe)")
     args = parser.parse_args(argv)
     chosen = args.names or [name for name in args.only.split(",") if name]
     unknown = set(chosen) - set(ORDER)
@@ -40,7 +42,7 @@ def main(argv=None):
         _run_on_one_store(chosen, args.scale, n)
     if "growth" in chosen:
         # A store of its own: a fresh database whose size is the benchmark's, and a retention short enough to act.
-        growth.run(cycles=args.cycles or n(10_000), window=args.window or n(1_000))
+        growth.run(cycles=args.cycles or n(10_000), window=args.window or n(1_000), cancel_every=args.cancel_every)
     print(f"\nbench finished in {time.monotonic() - started:.0f} s; figures appended to bench/results.jsonl",
           flush=True)
     return 0

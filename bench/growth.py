@@ -41,8 +41,9 @@ class CycleFailed(Exception):
 class Client:
     """One of the concurrent users: a seller and a buyer, each with its own HTTP connection and session cookie."""
 
-    def __init__(self, base, seller_cookie, buyer_cookie):
+    def __init__(self, base, seller_cookie, buyer_cookie, cancel_every=4):
         self.base = base
+        self.cancel_every = cancel_every
         self.seller, self.buyer = requests.Session(), requests.Session()
         self.seller.headers["Cookie"] = f"session={seller_cookie}"
         self.buyer.headers["Cookie"] = f"session={buyer_cookie}"
@@ -74,7 +75,7 @@ class Client:
             time.sleep(POLL_SECONDS)
 
     def cycle(self, n):
-        """List, reserve and pay (or cancel, every 4th) one ticket; return (request samples, replica lag)."""
+        """List, reserve and pay (or cancel, each `cancel_every`th) one ticket; return (request samples, lag)."""
         samples = []
         listed = self._call(self.seller, "POST", "/api/tickets", samples, "list",
                             json={"title": f"Growth gig #{n}", "price": "25.00"})
@@ -85,7 +86,7 @@ class Client:
                                   json={"ticketId": listed.json()["id"]})
         lag = time.perf_counter() - listed_at
         order_id = order.json()["id"]
-        if n % 4 == 3:
+        if n % self.cancel_every == self.cancel_every - 1:
             cancelled = self._call(self.buyer, "DELETE", f"/api/orders/{order_id}", samples, "cancel")
             if cancelled.status_code != 204:
                 raise CycleFailed(f"cancel: {cancelled.status_code} {cancelled.text[:200]}")
@@ -172,6 +173,8 @@ class Windows:
             "other_documents": sum(n for name, n in counts.items() if name not in PLATFORM_COLLECTIONS
                                    and isinstance(n, int)),
             "documents_by_collection": counts, "cpu_seconds": cpu,
+            # On a shared machine the wall clock moves with the neighbours' load; the store's CPU per cycle does not.
+            "cpu_ms_per_cycle": round(sum(cpu.values()) * 1000 / len(cycles)),
         }
 
 
@@ -183,7 +186,7 @@ def _print_window(w):
           f"cycles/s  lag p50/p95 {w['replica_lag_p50_ms']}/{w['replica_lag_p95_ms']} ms  "
           f"db {w['db_bytes'] / 2**20:.1f} MiB  docs: {counts}  others {w['other_documents']}"
           f"{'  FAILED ' + str(w['failed']) if w['failed'] else ''}\n"
-          f"      ms p50/p95: {requests_line}\n      cpu s: {cpu}", flush=True)
+          f"      ms p50/p95: {requests_line}\n      cpu s: {cpu}  ({w['cpu_ms_per_cycle']} ms per cycle)", flush=True)
 
 
 def targets(windows):
@@ -191,6 +194,7 @@ def targets(windows):
     first, last = windows[0], windows[-1]
     rate = last["cycles_per_s"] / first["cycles_per_s"] if first["cycles_per_s"] else None
     lag = (last["replica_lag_p95_ms"] / first["replica_lag_p95_ms"]) if first["replica_lag_p95_ms"] else None
+    cpu = last["cpu_ms_per_cycle"] / first["cpu_ms_per_cycle"] if first["cpu_ms_per_cycle"] else None
     sizes = [w["db_bytes"] for w in windows[-3:]]
     spread = (max(sizes) - min(sizes)) / min(sizes) if len(sizes) == 3 and min(sizes) else None
     return {
@@ -198,14 +202,21 @@ def targets(windows):
                                      f"{rate:.0%} (target >= {TARGET_RATE:.0%})" if rate is not None else "n/a"),
         "replica_lag_p95_last_vs_first": (lag is not None and lag <= TARGET_LAG,
                                           f"{lag:.2f}x (target <= {TARGET_LAG}x)" if lag is not None else "n/a"),
+        # Not one of the issue's targets: the same question as the first, asked of the CPU the store spent per cycle.
+        "store_cpu_per_cycle_last_vs_first": (cpu is not None and cpu <= 1 / TARGET_RATE,
+                                              f"{cpu:.2f}x (<= {1 / TARGET_RATE:.2f}x)" if cpu is not None else "n/a"),
         "db_size_last_three_windows": (spread is not None and spread <= TARGET_SIZE,
                                        f"within {spread:.1%} (target <= {TARGET_SIZE:.0%})" if spread is not None
                                        else "needs three windows"),
     }
 
 
-def run(cycles=10_000, window=1_000, clients=8):
-    """Start a store with a short retention, run the cycles through the JSON API, print and record each window."""
+def run(cycles=10_000, window=1_000, clients=8, cancel_every=4):
+    """Start a store with a short retention, run the cycles through the JSON API, print and record each window.
+
+    cancel_every=1 cancels every reservation: the store's own path, without localstripe (whose cost grows with the
+    payments it holds).
+    """
     store = Store(web_workers=2, EVENT_RETENTION_SECONDS=RETENTION_SECONDS)
     started = time.monotonic()
     try:
@@ -234,8 +245,8 @@ def run(cycles=10_000, window=1_000, clients=8):
                     if len(windows.failures) > max(20, cycles // 100):
                         stop.set()  # the store is broken: report what there is instead of hammering it
 
-        threads = [threading.Thread(target=client_loop, args=(Client(store.base, s, b),), name=f"growth-{i}")
-                   for i, (s, b) in enumerate(zip(sellers, buyers, strict=True))]
+        threads = [threading.Thread(target=client_loop, args=(Client(store.base, s, b, cancel_every),),
+                                    name=f"growth-{i}") for i, (s, b) in enumerate(zip(sellers, buyers, strict=True))]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -244,18 +255,20 @@ def run(cycles=10_000, window=1_000, clients=8):
         mongo.close()
     finally:
         store.stop()
-    return _report(windows, cycles, window, clients, elapsed)
+    return _report(windows, cycles, window, clients, elapsed, cancel_every)
 
 
-def _report(windows, cycles, window, clients, elapsed):
+def _report(windows, cycles, window, clients, elapsed, cancel_every):
     closed = windows.closed
     met = targets(closed) if closed else {}
     figures = {
-        "cycles": cycles, "window": window, "clients": clients, "retention_seconds": RETENTION_SECONDS,
+        "cycles": cycles, "window": window, "clients": clients, "cancel_every": cancel_every,
+        "retention_seconds": RETENTION_SECONDS,
         "seconds": round(elapsed, 1), "failed_cycles": len(windows.failures), "failures": windows.failures[:10],
         "windows": closed, "targets": {name: {"met": ok, "value": how} for name, (ok, how) in met.items()},
     }
-    report(f"growth ({cycles} cycles of list → reserve → pay/cancel, {clients} clients, windows of {window})", [
+    what = "cancel" if cancel_every == 1 else f"pay (every {cancel_every}th cancels)"
+    report(f"growth ({cycles} cycles of list → reserve → {what}, {clients} clients, windows of {window})", [
         ("run", f"{elapsed:.0f} s, {len(closed)} windows, {len(windows.failures)} failed cycles"),
         *[(f"first failure{'' if i == 0 else f' {i + 1}'}", failure) for i, failure in enumerate(windows.failures[:3])],
         *[(name, f"{'PASS' if ok else 'MISS'}  {how}") for name, (ok, how) in met.items()],
