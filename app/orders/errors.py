@@ -35,3 +35,10 @@ class TicketOwnedByBuyerError(DomainError):
     """Sellers cannot reserve their own tickets."""
 
     message = "You cannot purchase your own ticket"
+
+
+class ReservationLimitReachedError(DomainError):
+    """The buyer already holds as many unpaid orders as one buyer may (MAX_ACTIVE_ORDERS_PER_BUYER)."""
+
+    def __init__(self, limit):
+        super().__init__(f"You can hold at most {limit} reservations at a time")

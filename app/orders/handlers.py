@@ -1,8 +1,10 @@
 """Reactions of the orders context to other contexts' events: the tickets replica, and payments."""
 
+from app.auth.events import SessionEnded
 from app.payments.events import PaymentSucceeded
+from app.platform import identity
 from app.platform.dispatcher import version_ordered
-from app.tickets.events import TicketCreated, TicketUpdated
+from app.tickets.events import TicketCreated, TicketReservationRefused, TicketUpdated
 
 from . import services
 
@@ -20,8 +22,20 @@ def complete_paid_order(event):
     services.complete_order(event.order_id, event.aggregate_id)
 
 
+def cancel_refused_order(event: TicketReservationRefused):
+    """Cancel the order tickets refused (the ticket changed before the reservation reached it)."""
+    services.cancel_for_changed_ticket(event.order_id, event.aggregate_id)
+
+
+def forget_ended_session(event: SessionEnded):
+    """Answer a signed-out session's cookie as signed out here too."""
+    identity.record_ended_session(event.aggregate_id, event.user_id, event.expires_at)
+
+
 HANDLERS = {
     TicketCreated.type: [replicate_ticket],
     TicketUpdated.type: [replicate_ticket],
     PaymentSucceeded.type: [complete_paid_order],
+    TicketReservationRefused.type: [cancel_refused_order],
+    SessionEnded.type: [forget_ended_session],
 }

@@ -9,6 +9,7 @@ from pymongo.errors import DuplicateKeyError
 
 from app.platform import metrics
 from app.platform.documents import utcnow
+from app.platform.errors import EventNotReadyError
 from app.platform.events import emit
 from app.platform.replicas import apply_in_order
 from app.platform.uow import current, transactional
@@ -17,6 +18,7 @@ from .errors import (
     OrderAlreadyPaidError,
     OrderNotFoundError,
     OrderNotOwnedError,
+    ReservationLimitReachedError,
     TicketAlreadyReservedError,
     TicketAlreadySoldError,
     TicketNotFoundError,
@@ -27,7 +29,9 @@ from .models import (
     CANCELLED,
     COMPLETE,
     CREATED,
+    TICKET_CHANGED,
     UNPAID,
+    BuyerHolds,
     Order,
     TicketReplica,
     TicketSnapshot,
@@ -50,10 +54,11 @@ def place_order(user_id, ticket_id):
         raise TicketAlreadySoldError(field="ticketId")
     now = _now_ms()
     order = Order(
-        user_id=user_id, status=CREATED, ticket_id=ticket_id, active=True, created_at=now,
+        id=ObjectId(), user_id=user_id, status=CREATED, ticket_id=ticket_id, active=True, created_at=now,
         expires_at=now + timedelta(seconds=current_app.config["ORDER_EXPIRATION_SECONDS"]),
         ticket=TicketSnapshot(id=ticket_id, title=ticket.title, price=ticket.price, currency=ticket.currency),
     )
+    _take_hold(user_id, str(order.id))
     try:
         # The invariant lives in the database: a unique index on ticket_id over active orders. No read-then-write.
         work.insert(order)
@@ -61,7 +66,7 @@ def place_order(user_id, ticket_id):
         raise TicketAlreadyReservedError(field="ticketId") from None
     emit(OrderCreated(aggregate_id=str(order.id), version=order.version, user_id=user_id, status=order.status,
                       expires_at=iso_utc(order.expires_at), ticket_id=ticket_id, price=ticket.price,
-                      currency=ticket.currency))
+                      currency=ticket.currency, title=ticket.title))
     # Only a committed order gets a timer; the sweep finds the order again if Huey loses it.
     work.enqueue_after_commit("orders.expire_order", str(order.id), eta=order.expires_at)
     metrics.count_after_commit(metrics.orders, outcome="placed")
@@ -124,11 +129,32 @@ def complete_order(order_id, payment_id):
     if order.status == CANCELLED:
         _reject_payment(order, payment_id, order.cancel_reason or "cancelled")
         return False
+    ticket = current().get(TicketReplica, id=order.ticket_id)
+    if ticket is None or ticket.order_id != str(order.id):
+        # Tickets has not accepted this reservation yet: it may still refuse it (the ticket changed under the buyer),
+        # and then this money must go back. Wait for its answer; the order never completes at a stale price.
+        raise EventNotReadyError(f"order {order.id}: tickets has not accepted the reservation of {order.ticket_id}")
     # Paid before the timer ran, even if just past expires_at: the money is in and the ticket is still ours.
     current().update(order, status=COMPLETE, payment_id=payment_id)
+    _release_hold(order)
     emit(OrderCompleted(aggregate_id=str(order.id), version=order.version, user_id=order.user_id,
                         ticket_id=order.ticket_id, payment_id=payment_id))
     metrics.count_after_commit(metrics.orders, outcome="completed")
+    return True
+
+
+@transactional
+def cancel_for_changed_ticket(order_id, ticket_id):
+    """Cancel an unpaid order tickets refused because the ticket changed before the reservation reached it."""
+    order = current().get(Order, id=ObjectId(order_id)) if ObjectId.is_valid(order_id) else None
+    if order is None or order.ticket_id != ticket_id:
+        log.error("tickets refused order %s for ticket %s, which orders does not know", order_id, ticket_id)
+        return False
+    if order.status not in UNPAID:
+        if order.status == COMPLETE:  # cannot happen: an order completes only once tickets accepted it
+            log.error("tickets refused order %s, which is already paid", order_id)
+        return False
+    _cancel(order, TICKET_CHANGED)
     return True
 
 
@@ -141,6 +167,25 @@ def record_ticket(ticket_id, version, title, price, currency, user_id, status, o
     })
 
 
+def _take_hold(user_id, order_id):
+    # One conditional write, no read first: the order's id joins the buyer's holds only while fewer than the limit
+    # are there. At the limit the filter matches nothing and the upsert collides with the buyer's document on _id.
+    limit = current_app.config["MAX_ACTIVE_ORDERS_PER_BUYER"]
+    work = current()
+    try:
+        work.collection(BuyerHolds).update_one(
+            {"_id": user_id, f"order_ids.{max(limit, 1) - 1}": {"$exists": False}},
+            {"$push": {"order_ids": order_id}}, upsert=True, session=work.session)
+    except DuplicateKeyError:
+        raise ReservationLimitReachedError(limit) from None
+
+
+def _release_hold(order):
+    work = current()
+    work.collection(BuyerHolds).update_one({"_id": order.user_id}, {"$pull": {"order_ids": str(order.id)}},
+                                           session=work.session)
+
+
 def iso_utc(moment):
     """Return an aware datetime as ISO 8601 UTC with milliseconds and a Z, as JavaScript's toISOString does."""
     return moment.astimezone(utcnow().tzinfo).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -148,6 +193,7 @@ def iso_utc(moment):
 
 def _cancel(order, reason):
     current().update(order, status=CANCELLED, active=False, cancel_reason=reason)
+    _release_hold(order)
     metrics.count_after_commit(metrics.orders, outcome="expired" if reason == "expired" else "cancelled")
     emit(OrderCancelled(aggregate_id=str(order.id), version=order.version, user_id=order.user_id,
                         ticket_id=order.ticket_id, reason=reason))

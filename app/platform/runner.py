@@ -1,7 +1,8 @@
 """The `make run` supervisor: start what is not configured, migrate, then run the worker and gunicorn.
 
 Unset MONGODB_URI → the embedded MongoDB wire server (data in the instance folder). Unset STRIPE_SECRET_KEY → demo
-payments against a local localstripe. SIGINT or SIGTERM stops every child, web and worker first, and leaves no
+payments against a local localstripe. Unset MAIL_SERVER → a local SMTP server keeping each message in the instance
+folder (shown at /dev/mail in demo mode). SIGINT or SIGTERM stops every child, web and worker first, and leaves no
 orphans (each child also gets SIGTERM from the kernel if this supervisor dies).
 """
 
@@ -15,7 +16,7 @@ import time
 from pathlib import Path
 
 from app import config as settings
-from app.platform import localstripe
+from app.platform import localstripe, smtp
 from app.platform.embedded import wait_for_port
 
 _PR_SET_PDEATHSIG = 1
@@ -71,13 +72,26 @@ class Supervisor:
                     popen.wait(5)
 
 
+def keep_private(instance):
+    """Make the instance folder and everything in it readable by this user only, now and for files made later."""
+    # The embedded database, the SQLite queue, the secret key and the logs hold accounts, sessions' secrets and
+    # payments: no other user of the machine may read them. The children inherit the umask.
+    os.umask(0o077)
+    instance.mkdir(parents=True, exist_ok=True)
+    instance.chmod(0o700)
+    for path in instance.rglob("*"):
+        if path.is_symlink():
+            continue
+        path.chmod(0o700 if path.is_dir() else 0o600)
+
+
 def main():
     """Run the whole store until Ctrl-C."""
     env = dict(os.environ)
-    config = settings.from_env(env)
     python = sys.executable
+    config = settings.from_env(env)
     instance = Path(config["INSTANCE_PATH"])
-    instance.mkdir(parents=True, exist_ok=True)
+    keep_private(instance)
     env["INSTANCE_PATH"] = str(instance)
     # Metrics of every process (gunicorn's workers, the Huey worker) add up in one folder, emptied at each start.
     metrics_dir = instance / "metrics"
@@ -106,6 +120,13 @@ def main():
                                          f"http://127.0.0.1:{config['PORT']}/api/payments/webhook",
                                          localstripe.effective_settings(config)["webhook_secret"])
             print(f"demo payments: localstripe at {stripe_server.url}", flush=True)
+        if not env.get("MAIL_SERVER") and "notifications" in config["CONTEXTS"]:
+            port = config["MAIL_EMBEDDED_PORT"]
+            folder = smtp.mailbox_dir(instance)
+            mail = supervisor.spawn("mail", [python, "-m", "app.platform.smtp", "--dir", str(folder),
+                                             "--port", str(port)])
+            wait_for_port("127.0.0.1", port, timeout=30, process=mail)
+            print(f"demo mail: SMTP at 127.0.0.1:{port}, messages kept in {folder}", flush=True)
         flask = [python, "-m", "flask", "--app", "wsgi"]
         supervisor.run_step("migrations", [*flask, "db", "upgrade"])
         if "tickets" in config["CONTEXTS"] and "auth" in config["CONTEXTS"]:

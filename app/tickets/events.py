@@ -32,3 +32,15 @@ class TicketUpdated(Event):
     user_id: str
     status: str
     order_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketReservationRefused(Event):
+    """Tickets refused an order's reservation: the order was placed against an older title or price than the
+    ticket has now (the seller changed it before the reservation arrived). The order must end (`reason`:
+    "ticket changed"); the ticket itself did not change, so `version` is its current one, unchanged.
+    """
+
+    type = "tickets.ticket_reservation_refused.v1"
+    order_id: str
+    reason: str

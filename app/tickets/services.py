@@ -11,7 +11,7 @@ from app.platform.replicas import apply_in_order
 from app.platform.uow import current, transactional
 
 from .errors import TicketNotEditableError, TicketNotFoundError, TicketNotOwnedError
-from .events import TicketCreated, TicketUpdated
+from .events import TicketCreated, TicketReservationRefused, TicketUpdated
 from .models import AVAILABLE, RESERVED, SOLD, OrderProgress, Ticket
 from .money import PriceError, to_minor
 
@@ -25,6 +25,8 @@ def validate_listing(title, price, currency):
     clean_title = title.strip() if isinstance(title, str) else ""
     if not clean_title:
         errors["title"] = "Title is required"
+    elif not clean_title.isascii() and any("\ud800" <= c <= "\udfff" for c in clean_title):
+        errors["title"] = "Title must be valid text"  # a lone surrogate ("\\ud800") cannot be stored
     elif len(clean_title) > MAX_TITLE:
         errors["title"] = f"Title must be at most {MAX_TITLE} characters"
     try:
@@ -63,8 +65,12 @@ def update_ticket(ticket_id, user_id, title, price):
 
 
 @transactional
-def reserve_ticket(ticket_id, order_id, order_version=0):
-    """Mark the ticket reserved by an order; return whether it changed."""
+def reserve_ticket(ticket_id, order_id, order_version=0, title=None, price=None, currency=None):
+    """Mark the ticket reserved by an order placed at this title and price; return whether it changed.
+
+    An order placed against an older version of the ticket (its title or price changed since) is refused with
+    TicketReservationRefused, so that no order holds a ticket at another price than the ticket's own.
+    """
     if not _follow_order(order_id, order_version, ticket_id):
         return False  # a redelivery
     ticket = _load_for_event(ticket_id)
@@ -76,6 +82,12 @@ def reserve_ticket(ticket_id, order_id, order_version=0):
         # Orders allow one active order per ticket, so one of the two has ended and that news is still travelling.
         # Wait for it instead of guessing which one holds the ticket now.
         raise EventNotReadyError(f"ticket {ticket_id} is held by order {ticket.order_id}, not yet by {order_id}")
+    if price is not None and (price, currency, title or ticket.title) != (ticket.price, ticket.currency, ticket.title):
+        log.info("refusing order %s: it was placed at %s %s %r, ticket %s is now %s %s %r", order_id, price, currency,
+                 title, ticket_id, ticket.price, ticket.currency, ticket.title)
+        emit(TicketReservationRefused(aggregate_id=str(ticket.id), version=ticket.version, order_id=order_id,
+                                      reason="ticket changed"))
+        return False
     current().update(ticket, status=RESERVED, order_id=order_id)
     _emit_updated(ticket)
     return True

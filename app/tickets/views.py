@@ -15,6 +15,8 @@ from .queries import available_tickets, find_ticket
 
 bp = Blueprint("tickets", __name__, template_folder="templates")
 PAGE_SIZE = 20
+# Beyond this page there is nothing to show, and a skip that large overflows the database's integers.
+MAX_PAGE = 100_000
 
 
 @bp.context_processor
@@ -27,7 +29,7 @@ def home():
     """Show the tickets available for purchase, newest first, a page at a time."""
     page = request.args.get("page", 1, type=int)
     page = page if page and page > 0 else 1
-    if not session:
+    if not session and page <= MAX_PAGE:
         # A visitor with an empty session (signed out, no flash, no form token) sees exactly what every other such
         # visitor sees: render the page once per change of the tickets, not once per request.
         return cached("tickets", ("home-page", page), lambda: _render_home(page))
@@ -35,7 +37,7 @@ def home():
 
 
 def _render_home(page):
-    tickets = available_tickets(skip=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1)
+    tickets = available_tickets(skip=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1) if page <= MAX_PAGE else []
     return render_template("tickets/home.html", tickets=tickets[:PAGE_SIZE], page=page,
                            has_next=len(tickets) > PAGE_SIZE)
 
