@@ -55,7 +55,7 @@ def gated_server_class():
     from bson.raw_bson import RawBSONDocument
     from mongoeco.wire._session_identity import wire_session_key
     from mongoeco.wire.bson_bridge import decode_wire_value
-    from mongoeco.wire.protocol import OP_MSG, decode_op_msg
+    from mongoeco.wire.protocol import OP_MSG, decode_op_msg, encode_op_msg_response
     from mongoeco.wire.proxy import AsyncMongoEcoProxyServer
 
     class GatedProxyServer(AsyncMongoEcoProxyServer):
@@ -74,13 +74,17 @@ def gated_server_class():
             self._streams = {}
 
         async def _dispatch_wire_request(self, header, payload, *, connection):
-            key, starts, ends = self._describe(header, payload)
+            key, starts, ends, in_transaction = self._describe(header, payload)
             if key is None:
                 # Handshakes and monitoring carry no session and touch no data; gating them would stall a transaction
                 # whose client is opening a new connection.
                 return await super()._dispatch_wire_request(header, payload, connection=connection)
             if key == self._holder:
                 return await self._run_in_transaction(header, payload, connection, ends)
+            if in_transaction and not starts:
+                # A command of a transaction that is not open (the gate aborted it): the engine would run it on its
+                # own, outside any transaction, and commit half of a unit of work. MongoDB answers NoSuchTransaction.
+                return self._no_such_transaction(header, retryable=not ends)
             if not await self._enter(connection):
                 return await super()._dispatch_wire_request(header, payload, connection=connection)
             if self._client_gone():
@@ -121,9 +125,19 @@ def gated_server_class():
                     # cancel() is False only if the gate was handed over meanwhile: then this command holds it.
                     return not acquire.cancel()  # False: the engine answers "busy", the client's retries take over
 
+        def _no_such_transaction(self, header, retryable):
+            # Retryable only before the commit: a commit retried after a lost reply may have gone through, and
+            # running the whole unit of work again would apply it twice.
+            return encode_op_msg_response(
+                {"ok": 0.0, "code": 251, "codeName": "NoSuchTransaction",
+                 "errmsg": "Transaction was aborted (its client was silent or gone)",
+                 "errorLabels": ["TransientTransactionError"] if retryable else []},
+                request_id=next(self._request_ids), response_to=header.request_id)
+
         def _describe(self, header, payload):
+            """Return (session key, starts a transaction, ends one, belongs to one) of a command."""
             if header.op_code != OP_MSG:
-                return None, False, False
+                return None, False, False, False
             try:
                 # Only the command's own document, lazily: decoding the whole message here (every document of an
                 # insert, in Python) would double the server's decoding work; the engine decodes it once anyway.
@@ -134,11 +148,11 @@ def gated_server_class():
                 try:
                     body = decode_op_msg(header, payload).body
                 except Exception:
-                    return None, False, False
+                    return None, False, False, False
                 lsid = body.get("lsid")
             key = wire_session_key(lsid) if lsid is not None else None
             ends = "commitTransaction" in body or "abortTransaction" in body
-            return key, bool(body.get("startTransaction")), ends
+            return key, bool(body.get("startTransaction")), ends, body.get("autocommit") is False
 
         def _release_holder(self):
             if self._holder is not None:
