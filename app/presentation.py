@@ -4,7 +4,7 @@ These are Jinja filters and globals for every template of every context. They kn
 a context hands them plain values (minor units and a currency code, an aware UTC datetime, a number of seconds).
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from markupsafe import Markup, escape
 
@@ -78,8 +78,23 @@ def time_tag(value):
     return Markup('<time datetime="{0}" data-local>{1}</time>').format(iso(value), escape(utc_text(value)))
 
 
+def venue_time(value, utc_offset=0, style="short"):
+    """Return an instant on a venue's clock in words: "Sat 5 Dec 2026, 8:00 pm" ("Saturday 5 December 2026, ..."
+    with style="long"); `utc_offset` is the venue's offset from UTC in minutes."""
+    local = as_utc(value) + timedelta(minutes=utc_offset or 0)
+    day = f"{local:%A} {local.day} {local:%B %Y}" if style == "long" else f"{local:%a} {local.day} {local:%b %Y}"
+    return f"{day}, {local.hour % 12 or 12}:{local.minute:02d} {'am' if local.hour < 12 else 'pm'}"
+
+
+def event_time(value, utc_offset=0, style="short"):
+    """Return a <time> element with an event's start on its venue's clock (the exact instant in its datetime)."""
+    return Markup('<time datetime="{0}" class="event-time">{1}</time>').format(
+        iso(value), venue_time(value, utc_offset, style))
+
+
 def init_app(app):
     """Make the filters and globals available to every template."""
     app.jinja_env.filters.update(money=money, clock=clock, ago=ago, until=until, iso=iso, utc_text=utc_text,
-                                 time_ago=time_ago, time_tag=time_tag)
+                                 time_ago=time_ago, time_tag=time_tag, venue_time=venue_time,
+                                 event_time=event_time)
     app.jinja_env.globals.update(money=money)

@@ -57,7 +57,7 @@ def _run_on_one_store(chosen, scale, n):
               flush=True)
         sampler = MemorySampler(store).start()
         if "browse" in chosen:
-            browse.run(store, seconds=max(2, round(10 * scale)))
+            browse.run(store, seconds=max(2, round(10 * scale)), events=n(500), tickets=n(10_000))
         if "sellout" in chosen:
             sellout.run(store, buyers=n(1000), tickets=n(100))
         if "relay" in chosen:

@@ -37,6 +37,10 @@ class TicketOwnedByBuyerError(DomainError):
     message = "You cannot purchase your own ticket"
 
 
+class EventStartedError(DomainError):
+    """The ticket's event has started: there is nothing left to reserve."""
+
+    message = "The event has already started"
 class ReservationLimitReachedError(DomainError):
     """The buyer already holds as many unpaid orders as one buyer may (MAX_ACTIVE_ORDERS_PER_BUYER)."""
 

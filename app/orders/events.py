@@ -11,7 +11,7 @@ class OrderCreated(Event):
 
     `title`, `price` and `currency` are the ticket as orders' replica showed it to the buyer: the tickets context
     accepts the reservation only if its ticket still reads the same (`title` is None in events from before it was
-    carried). Never fires for a ticket that already has an active order.
+    carried). Never fires for a ticket that already has an active order, nor for a ticket whose event has started.
     """
 
     type = "orders.order_created.v1"
@@ -22,12 +22,19 @@ class OrderCreated(Event):
     price: int
     currency: str
     title: str | None = None  # the ticket's title as the buyer reserved it (None in older events)
+    # The ticket's dated event, when it has one (`expires_at` is never later than its start).
+    event_id: str | None = None
+    event_name: str | None = None
+    event_venue: str | None = None
+    event_city: str | None = None
+    event_starts_at: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class OrderCancelled(Event):
     """An unpaid order ended: the buyer cancelled it, it expired, or tickets refused it because the seller changed the
-    ticket before the reservation reached it (`reason`: cancelled, expired or ticket changed).
+    ticket before the reservation reached it (`reason`: cancelled, expired or ticket changed). An order also expires
+    when its ticket's event starts.
 
     Never fires for a paid (complete) order, nor twice for one order.
     """

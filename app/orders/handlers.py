@@ -4,7 +4,7 @@ from app.auth.events import SessionEnded
 from app.payments.events import PaymentSucceeded
 from app.platform import identity
 from app.platform.dispatcher import version_ordered
-from app.tickets.events import TicketCreated, TicketReservationRefused, TicketUpdated
+from app.tickets.events import EventScheduled, EventUpdated, TicketCreated, TicketReservationRefused, TicketUpdated
 
 from . import services
 
@@ -14,12 +14,19 @@ def replicate_ticket(event):
     """Apply a ticket's new version to orders' replica of the tickets."""
     services.record_ticket(event.aggregate_id, event.version, title=event.title, price=event.price,
                            currency=event.currency, user_id=event.user_id, status=event.status,
-                           order_id=event.order_id)
+                           order_id=event.order_id, event_id=event.event_id, starts_at=event.starts_at)
+
+
+@version_ordered  # a redelivered version changes nothing and so queues no timer either
+def replicate_event(event):
+    """Apply a dated event's new version to orders' replica of the events (their start above all)."""
+    services.record_event(event.aggregate_id, event.version, name=event.name, venue=event.venue, city=event.city,
+                          starts_at=event.starts_at, utc_offset=event.utc_offset)
 
 
 def complete_paid_order(event):
     """Complete the order a payment succeeded for (or reject the payment if the order ended)."""
-    services.complete_order(event.order_id, event.aggregate_id)
+    services.complete_order(event.order_id, event.aggregate_id, paid_at=event.occurred_at)
 
 
 def cancel_refused_order(event: TicketReservationRefused):
@@ -38,4 +45,6 @@ HANDLERS = {
     PaymentSucceeded.type: [complete_paid_order],
     TicketReservationRefused.type: [cancel_refused_order],
     SessionEnded.type: [forget_ended_session],
+    EventScheduled.type: [replicate_event],
+    EventUpdated.type: [replicate_event],
 }

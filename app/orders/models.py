@@ -39,6 +39,7 @@ class Order(VersionedDocument):
     cancel_reason = me.StringField(null=True, choices=CANCEL_REASONS)
     payment_id = me.StringField(null=True)
     created_at = me.DateTimeField(required=True, default=utcnow)
+    event_id = me.StringField(null=True)  # the dated event of the ticket: the order cannot outlive its start
 
 
 class TicketReplica(Document):
@@ -52,6 +53,21 @@ class TicketReplica(Document):
     user_id = me.StringField(required=True)
     status = me.StringField(required=True)
     order_id = me.StringField(null=True)
+    version = me.IntField(required=True)
+    event_id = me.StringField(null=True)
+    starts_at = me.DateTimeField(null=True)  # the event's start as the ticket's last event told (EventReplica wins)
+
+
+class EventReplica(Document):
+    """Orders' own copy of a dated event (its start above all), built from the tickets' events in version order."""
+
+    meta = {"collection": "orders_events"}
+    id = me.StringField(primary_key=True)
+    name = me.StringField(required=True)
+    venue = me.StringField(required=True)
+    city = me.StringField(required=True)
+    starts_at = me.DateTimeField(required=True)
+    utc_offset = me.IntField(required=True, default=0)
     version = me.IntField(required=True)
 
 

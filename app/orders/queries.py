@@ -3,7 +3,7 @@
 from bson import ObjectId
 
 from .errors import OrderNotFoundError, OrderNotOwnedError
-from .models import Order
+from .models import EventReplica, Order
 
 
 def find_order(order_id, user_id):
@@ -19,3 +19,9 @@ def find_order(order_id, user_id):
 def orders_of(user_id, limit=500):
     """Return the buyer's orders, newest first."""
     return list(Order.objects(user_id=user_id).order_by("-created_at", "-id").limit(limit))
+
+
+def events_of(orders):
+    """Return {event id: orders' replica of it} for the events of some orders (their pages show date and venue)."""
+    ids = {order.event_id for order in orders if order.event_id}
+    return {replica.id: replica for replica in EventReplica.objects(id__in=list(ids))} if ids else {}

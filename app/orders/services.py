@@ -8,12 +8,13 @@ from flask import current_app
 from pymongo.errors import DuplicateKeyError
 
 from app.platform import metrics
-from app.platform.documents import utcnow
+from app.platform.documents import as_utc, utcnow
 from app.platform.errors import EventNotReadyError
 from app.platform.events import emit
 from app.platform.replicas import apply_in_order
 from app.platform.uow import current, transactional
 
+from . import shows
 from .errors import (
     OrderAlreadyPaidError,
     OrderNotFoundError,
@@ -53,10 +54,12 @@ def place_order(user_id, ticket_id):
     if ticket.status == "sold":
         raise TicketAlreadySoldError(field="ticketId")
     now = _now_ms()
+    event = shows.event_of(ticket, now)  # refuses a ticket whose event has started
     order = Order(
         id=ObjectId(), user_id=user_id, status=CREATED, ticket_id=ticket_id, active=True, created_at=now,
-        expires_at=now + timedelta(seconds=current_app.config["ORDER_EXPIRATION_SECONDS"]),
+        expires_at=shows.expiry(now + timedelta(seconds=current_app.config["ORDER_EXPIRATION_SECONDS"]), event),
         ticket=TicketSnapshot(id=ticket_id, title=ticket.title, price=ticket.price, currency=ticket.currency),
+        event_id=ticket.event_id,
     )
     _take_hold(user_id, str(order.id))
     try:
@@ -66,7 +69,7 @@ def place_order(user_id, ticket_id):
         raise TicketAlreadyReservedError(field="ticketId") from None
     emit(OrderCreated(aggregate_id=str(order.id), version=order.version, user_id=user_id, status=order.status,
                       expires_at=iso_utc(order.expires_at), ticket_id=ticket_id, price=ticket.price,
-                      currency=ticket.currency, title=ticket.title))
+                      currency=ticket.currency, title=ticket.title, **shows.order_event_fields(event)))
     # Only a committed order gets a timer; the sweep finds the order again if Huey loses it.
     work.enqueue_after_commit("orders.expire_order", str(order.id), eta=order.expires_at)
     metrics.count_after_commit(metrics.orders, outcome="placed")
@@ -92,7 +95,7 @@ def expire_order(order_id):
     """Cancel the order if it is still unpaid and its time is up; return whether it did."""
     order = current().get(Order, id=ObjectId(order_id)) if ObjectId.is_valid(order_id) else None
     # A timer for a paid or already cancelled order does nothing: it may only ever end its own unpaid order.
-    if order is None or order.status not in UNPAID or order.expires_at > utcnow():
+    if order is None or order.status not in UNPAID or (order.expires_at > utcnow() and not shows.started(order)):
         return False
     _cancel(order, "expired")
     metrics.observe_after_commit(metrics.expiry_lateness, (utcnow() - order.expires_at).total_seconds())
@@ -116,7 +119,7 @@ def cancel_overdue_orders():
 
 
 @transactional
-def complete_order(order_id, payment_id):
+def complete_order(order_id, payment_id, paid_at=None):
     """Mark the order paid; a payment for an order that can no longer be paid is rejected (to be refunded)."""
     order = current().get(Order, id=ObjectId(order_id)) if ObjectId.is_valid(order_id) else None
     if order is None:
@@ -128,6 +131,9 @@ def complete_order(order_id, payment_id):
         return False
     if order.status == CANCELLED:
         _reject_payment(order, payment_id, order.cancel_reason or "cancelled")
+        return False
+    if shows.started(order, paid_at):  # money that came once the show began buys nothing: it goes back
+        _reject_payment(order, payment_id, "event started")
         return False
     ticket = current().get(TicketReplica, id=order.ticket_id)
     if ticket is None or ticket.order_id != str(order.id):
@@ -159,11 +165,12 @@ def cancel_for_changed_ticket(order_id, ticket_id):
 
 
 @transactional
-def record_ticket(ticket_id, version, title, price, currency, user_id, status, order_id):
+def record_ticket(ticket_id, version, title, price, currency, user_id, status, order_id, event_id=None,
+                  starts_at=None):
     """Apply one version of a ticket to the replica, strictly after the version before it."""
     return apply_in_order(TicketReplica, ticket_id, version, {
         "title": title, "price": price, "currency": currency, "user_id": user_id, "status": status,
-        "order_id": order_id,
+        "order_id": order_id, "event_id": event_id, "starts_at": as_utc(starts_at),
     })
 
 
@@ -184,6 +191,9 @@ def _release_hold(order):
     work = current()
     work.collection(BuyerHolds).update_one({"_id": order.user_id}, {"$pull": {"order_ids": str(order.id)}},
                                            session=work.session)
+
+
+record_event = shows.record_event
 
 
 def iso_utc(moment):

@@ -11,7 +11,7 @@ from app.platform.money import format_money
 from . import services
 from .forms import CancelForm, PurchaseForm
 from .models import UNPAID
-from .queries import find_order, orders_of
+from .queries import events_of, find_order, orders_of
 
 bp = Blueprint("orders", __name__, template_folder="templates")
 
@@ -50,7 +50,8 @@ def _helpers():
 @login_required
 def index():
     """Show the buyer's orders: ticket, price, status and time left."""
-    return render_template("orders/index.html", orders=orders_of(current_user.id))
+    orders = orders_of(current_user.id)
+    return render_template("orders/index.html", orders=orders, events=events_of(orders))
 
 
 @bp.post("/orders")
@@ -80,7 +81,8 @@ def place():
 def show(order_id):
     """Show one of the buyer's orders with a countdown to its expiry."""
     order = find_order(order_id, current_user.id)
-    return render_template("orders/show.html", order=order, cancel_form=CancelForm())
+    return render_template("orders/show.html", order=order, cancel_form=CancelForm(),
+                           show=events_of([order]).get(order.event_id))
 
 
 @bp.post("/orders/<order_id>/cancel")

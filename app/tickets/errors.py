@@ -18,3 +18,20 @@ class TicketNotEditableError(DomainError):
 
     status_code = 400
     message = "Cannot edit a reserved ticket"
+
+
+class EventNotFoundError(NotFoundError):
+    message = "Event not found"
+
+
+class EventNotOwnedError(NotAuthorizedError):
+    """Only the organiser may change an event."""
+
+    message = "Only the organiser can edit this event"
+
+
+class EventStartedError(DomainError):
+    """An event that has started is over for the marketplace: no edits, no new tickets."""
+
+    status_code = 400
+    message = "The event has already started"

@@ -1,4 +1,5 @@
-"""Events the tickets context publishes. Each carries the ticket's whole state at that version."""
+"""Events the tickets context publishes. Each carries its aggregate's whole state at that version (a ticket, or a
+dated event — called a show here only to keep it apart from the domain `Event` these classes are)."""
 
 from dataclasses import dataclass
 
@@ -16,6 +17,8 @@ class TicketCreated(Event):
     user_id: str
     status: str = "available"
     order_id: str | None = None
+    event_id: str | None = None  # the dated event it is for; None for a ticket listed without one
+    starts_at: str | None = None  # that event's start (ISO 8601 UTC) when the ticket changed; its own events say more
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,6 +35,40 @@ class TicketUpdated(Event):
     user_id: str
     status: str
     order_id: str | None = None
+    event_id: str | None = None
+    starts_at: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventScheduled(Event):
+    """A user announced a dated event that tickets can be listed for (version 0).
+
+    `starts_at` is ISO 8601 UTC; `utc_offset` is the venue's offset from UTC in minutes as the organiser gave it.
+    """
+
+    type = "tickets.event_scheduled.v1"
+    name: str
+    venue: str
+    city: str
+    starts_at: str
+    utc_offset: int
+    organizer_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventUpdated(Event):
+    """The organiser changed the event's name, venue, city or start (next version; the whole new state).
+
+    Never fires once the event has started. A new `starts_at` applies to every ticket of the event.
+    """
+
+    type = "tickets.event_updated.v1"
+    name: str
+    venue: str
+    city: str
+    starts_at: str
+    utc_offset: int
+    organizer_id: str
 
 
 @dataclass(frozen=True, kw_only=True)

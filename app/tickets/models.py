@@ -1,11 +1,15 @@
 """The tickets context's documents."""
 
+from datetime import UTC, datetime
+
 import mongoengine as me
 
 from app.platform.documents import Document, VersionedDocument, utcnow
 
 AVAILABLE, RESERVED, SOLD = "available", "reserved", "sold"
 STATUSES = (AVAILABLE, RESERVED, SOLD)
+# The sale of a ticket without an event never closes; one far-off instant keeps "on sale until > now" a single range.
+OPEN_ENDED = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 class Ticket(VersionedDocument):
@@ -18,6 +22,34 @@ class Ticket(VersionedDocument):
     user_id = me.StringField(required=True)
     status = me.StringField(required=True, choices=STATUSES, default=AVAILABLE)
     order_id = me.StringField(null=True)  # the order holding it while reserved or sold
+    created_at = me.DateTimeField(required=True, default=utcnow)
+    event_id = me.StringField(null=True)  # the event (Show) it is a ticket for, or None (a ticket listed the old way)
+    # Search copies of its event, kept by the services that change either: the sale closes when the event starts,
+    # and the ticket is found by the words of its title and of its event.
+    on_sale_until = me.DateTimeField(required=True, default=lambda: OPEN_ENDED)
+    keywords = me.ListField(me.StringField(), default=list)
+
+
+class Show(VersionedDocument):
+    """A dated event that tickets are for (the API says "event"; `Event` is the platform's name for a domain event).
+
+    `tickets_available`, `lowest_price` and `currency` summarise its available tickets; the services that change a
+    ticket of the event rewrite them in the same transaction, so a listing of events reads them instead of counting.
+    """
+
+    meta = {"collection": "tickets_events"}
+    name = me.StringField(required=True, min_length=1, max_length=200)
+    venue = me.StringField(required=True, min_length=1, max_length=200)
+    city = me.StringField(required=True, min_length=1, max_length=100)
+    city_key = me.StringField(required=True)  # the city as the filter compares it (lowercase, accent-free)
+    starts_at = me.DateTimeField(required=True)  # UTC
+    utc_offset = me.IntField(required=True, default=0)  # minutes east of UTC the organiser gave: the venue's clock
+    local_day = me.StringField(required=True)  # YYYY-MM-DD on the venue's clock, for the pages' date filters
+    organizer_id = me.StringField(required=True)
+    keywords = me.ListField(me.StringField(), default=list)
+    tickets_available = me.IntField(required=True, default=0, min_value=0)
+    lowest_price = me.IntField(null=True)  # minor units of `currency`, None when no ticket is available
+    currency = me.StringField(null=True)
     created_at = me.DateTimeField(required=True, default=utcnow)
 
 

@@ -1,11 +1,35 @@
-"""Read-only queries of the tickets context, for the API and the pages (no unit of work needed)."""
+"""Read-only queries of the tickets context, for the API and the pages (no unit of work needed).
+
+The time rule lives here: an event that has started is over for the marketplace, so its tickets are never listed and
+it is never offered as upcoming. Listings shared by every visitor are served from read caches kept fresh by the
+tickets' events; as a listing also changes when an event starts, with no write to announce it, each cached listing
+is keyed by the next start to come and so stops being used the moment that event starts.
+"""
 
 from bson import ObjectId
 
+from app.platform.documents import as_utc, utcnow
 from app.platform.freshness import cached
 
-from .errors import TicketNotFoundError
-from .models import AVAILABLE, Ticket
+from .errors import EventNotFoundError, TicketNotFoundError
+from .models import AVAILABLE, Show, Ticket
+from .params import EventQuery, TicketQuery
+
+TICKET_ORDER = {
+    "-created": [("created_at", -1), ("_id", -1)],
+    "price": [("price", 1), ("_id", 1)],
+    "-price": [("price", -1), ("_id", -1)],
+    "date": [("on_sale_until", 1), ("_id", 1)],
+}
+EVENT_ORDER = [("starts_at", 1), ("_id", 1)]
+
+
+class Page(list):
+    """One page of a listing: its items, and how many items the whole listing has."""
+
+    def __init__(self, items, total):
+        super().__init__(items)
+        self.total = total
 
 
 def find_ticket(ticket_id):
@@ -16,8 +40,108 @@ def find_ticket(ticket_id):
     return ticket
 
 
-def available_tickets(skip=0, limit=0):
-    """Return the tickets available for purchase, newest first (read-only: shared by requests until tickets change)."""
-    # The busiest read of the store (home page, API listing): served from a copy kept fresh by the tickets' events.
-    return cached("tickets", ("available", skip, limit), lambda: list(
-        Ticket.objects(status=AVAILABLE).order_by("-created_at", "-id").skip(skip).limit(limit)))
+def find_event(event_id):
+    """Return the event with this id (also once it started), or raise EventNotFoundError (also for a malformed id)."""
+    show = Show.objects(id=ObjectId(event_id)).first() if isinstance(event_id, str) and ObjectId.is_valid(
+        event_id) else None
+    if show is None:
+        raise EventNotFoundError()
+    return show
+
+
+def events_by_id(event_ids):
+    """Return {id: event} for the given event ids (unknown ones are left out)."""
+    ids = {ObjectId(i) for i in event_ids if i and ObjectId.is_valid(i)}
+    return {str(show.id): show for show in Show.objects(id__in=list(ids))} if ids else {}
+
+
+def has_started(show, now=None):
+    """Return whether the event has started (the time rule: its tickets are no longer sold)."""
+    return as_utc(show.starts_at) <= (now or utcnow())
+
+
+def listing(key, compute):
+    """Return compute(now), shared through the read cache until a tickets event commits or the next event start after
+    `now` passes (the time rule changes a listing with no write to announce it)."""
+    def fill():
+        now = utcnow()
+        return _first_start_after(now), compute(now)
+
+    def fresh(copy):
+        return copy[0] is None or copy[0] > utcnow()
+
+    return cached("tickets", key, fill, fresh)[1]
+
+
+def _first_start_after(now):
+    show = Show.objects(starts_at__gt=now).order_by("starts_at").only("starts_at").first()
+    return None if show is None else as_utc(show.starts_at)
+
+
+def upcoming_events(query: EventQuery, now=None):
+    """Return a Page of the events that have not started, soonest first, matching the query."""
+    now = now or utcnow()
+    starts = {"$gt": now}
+    if query.start_from:
+        starts["$gte"] = query.start_from
+    if query.start_to:
+        starts["$lte"] = query.start_to
+    spec = {"starts_at": starts}
+    if query.city:
+        spec["city_key"] = query.city
+    if query.terms:
+        spec["keywords"] = {"$all": list(query.terms)}
+    days = {k: v for k, v in (("$gte", query.day_from), ("$lte", query.day_to)) if v}
+    if days:
+        spec["local_day"] = days
+    return _page(Show, spec, EVENT_ORDER, query)
+
+
+def available_tickets(query: TicketQuery = None, now=None):
+    """Return a Page of the tickets a buyer can reserve now (available, event not started) matching the query."""
+    query = query or TicketQuery()
+    now = now or utcnow()
+    if query.event_id:
+        return _tickets_of_event(query, now)
+    spec = {"status": AVAILABLE, "on_sale_until": {"$gt": now}}
+    if query.terms:
+        spec["keywords"] = {"$all": list(query.terms)}
+    prices = {k: v for k, v in (("$gte", query.min_price), ("$lte", query.max_price)) if v is not None}
+    if prices:
+        spec["price"] = prices
+    return _page(Ticket, spec, TICKET_ORDER[query.sort], query)
+
+
+def _page(document_class, spec, order, query):
+    # One pass for the page and the total: the ids of every match in order, then the page's documents by id. The
+    # embedded server evaluates a filter over the whole collection whichever way it is asked, and its count_documents
+    # (an aggregation) costs twice a find; a real MongoDB walks the same index keys a count would.
+    collection = document_class._get_collection()
+    ids = [row["_id"] for row in collection.find(spec, {"_id": 1}, sort=order)]
+    skip = (query.page - 1) * query.per_page
+    wanted = ids[skip:skip + query.per_page]
+    found = {row["_id"]: row for row in collection.find({"_id": {"$in": wanted}})} if wanted else {}
+    return Page([document_class._from_son(found[i]) for i in wanted if i in found], len(ids))
+
+
+def _tickets_of_event(query, now):
+    # One event's tickets are a bounded set, fetched by the one index on event_id (on the embedded server a single
+    # equality is the only shape its SQL indexes serve), then filtered and ordered here by the same rules as above.
+    tickets = [t for t in Ticket.objects(event_id=query.event_id) if _matches(t, query, now)]
+    field, direction = TICKET_ORDER[query.sort][0]
+    tickets.sort(key=lambda t: (as_utc(getattr(t, field)) if field in ("created_at", "on_sale_until")
+                                else getattr(t, field), t.id), reverse=direction < 0)
+    skip = (query.page - 1) * query.per_page
+    return Page(tickets[skip:skip + query.per_page], len(tickets))
+
+
+def _matches(ticket, query, now):
+    return (ticket.status == AVAILABLE and as_utc(ticket.on_sale_until) > now
+            and all(term in ticket.keywords for term in query.terms)
+            and (query.min_price is None or ticket.price >= query.min_price)
+            and (query.max_price is None or ticket.price <= query.max_price))
+
+
+def events_to_sell_for(terms=(), limit=50, now=None):
+    """Return the soonest upcoming events a seller may list a ticket for, matching some words."""
+    return upcoming_events(EventQuery(terms=tuple(terms), per_page=limit), now)

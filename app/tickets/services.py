@@ -10,6 +10,7 @@ from app.platform.events import emit
 from app.platform.replicas import apply_in_order
 from app.platform.uow import current, transactional
 
+from . import shows
 from .errors import TicketNotEditableError, TicketNotFoundError, TicketNotOwnedError
 from .events import TicketCreated, TicketReservationRefused, TicketUpdated
 from .models import AVAILABLE, RESERVED, SOLD, OrderProgress, Ticket
@@ -39,15 +40,30 @@ def validate_listing(title, price, currency):
 
 
 @transactional
-def create_ticket(user_id, title, price):
-    """List a ticket for sale at a major-unit price in the configured currency."""
+def create_ticket(user_id, title, price, event_id=None):
+    """List a ticket for sale at a major-unit price in the configured currency, for an upcoming event or none."""
     currency = current_app.config["CURRENCY"].upper()
-    fields = validate_listing(title, price, currency)
+    fields = _validate_new_listing(title, price, currency, event_id)
     ticket = current().insert(Ticket(user_id=user_id, currency=currency, **fields))
     emit(TicketCreated(aggregate_id=str(ticket.id), version=ticket.version, title=ticket.title, price=ticket.price,
                        currency=ticket.currency, user_id=ticket.user_id, status=ticket.status,
-                       order_id=ticket.order_id))
+                       order_id=ticket.order_id, **shows.ticket_changed(ticket)))
     return ticket
+
+
+def _validate_new_listing(title, price, currency, event_id):
+    errors = {}
+    try:
+        fields = validate_listing(title, price, currency)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    try:
+        show = shows.open_event(event_id)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    if errors:  # every bad field at once, the event's included
+        raise ValidationError(errors)
+    return {**fields, **shows.listing_fields(fields["title"], show)}
 
 
 @transactional
@@ -132,7 +148,7 @@ def _follow_order(order_id, version, ticket_id):
 def _emit_updated(ticket):
     emit(TicketUpdated(aggregate_id=str(ticket.id), version=ticket.version, title=ticket.title, price=ticket.price,
                        currency=ticket.currency, user_id=ticket.user_id, status=ticket.status,
-                       order_id=ticket.order_id))
+                       order_id=ticket.order_id, **shows.ticket_changed(ticket)))
 
 
 def _load(ticket_id):
@@ -147,3 +163,19 @@ def _load_for_event(ticket_id):
     if ticket is None:
         log.warning("an order refers to ticket %s, which tickets does not know", ticket_id)
     return ticket
+
+
+@transactional
+def create_ticket_for_new_event(user_id, title, price, name, venue, city, starts_at):
+    """Announce an event and list a ticket for it at once (the sell form's "new event"), or neither."""
+    errors = {}
+    for validate, args in ((validate_listing, (title, price, current_app.config["CURRENCY"].upper())),
+                           (shows.validate_event, (name, venue, city, starts_at))):
+        try:
+            validate(*args)
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if errors:  # every bad field of both at once
+        raise ValidationError(errors)
+    show = shows.create_event(user_id, name, venue, city, starts_at)
+    return create_ticket(user_id, title, price, str(show.id))

@@ -27,3 +27,39 @@ def csrf_token(client, path):
                       response.get_data(as_text=True))
     assert match, f"no CSRF token on {path}"
     return match.group(1) or match.group(2)
+
+
+def starts_in(**delta):
+    """Return an ISO 8601 start time (UTC offset) this far from now, as a client would send it."""
+    from datetime import UTC, datetime, timedelta
+
+    return (datetime.now(UTC) + timedelta(**delta)).isoformat()
+
+
+def schedule(app, organizer_id=None, name="Radiohead", venue="Madison Square Garden", city="New York", **delta):
+    """Announce an event through the tickets service (default: a week from now); return its id."""
+    from bson import ObjectId
+
+    from app.tickets import shows
+
+    with app.app_context():
+        show = shows.create_event(organizer_id or str(ObjectId()), name, venue, city,
+                                  starts_in(**(delta or {"days": 7})))
+    return str(show.id)
+
+
+def list_for_event(app, event_id, seller_id=None, title="Seat", price=20):
+    """List a ticket for an event through the tickets service; return its id."""
+    from bson import ObjectId
+
+    with app.app_context():
+        return str(tickets.create_ticket(seller_id or str(ObjectId()), title, price, event_id).id)
+
+
+def wait_until_started(client, event_id):
+    """Sleep until the event's start (as the API tells it) has passed."""
+    import time
+    from datetime import UTC, datetime
+
+    start = datetime.fromisoformat(client.get(f"/api/events/{event_id}").get_json()["startsAt"])
+    time.sleep(max(0.0, (start - datetime.now(UTC)).total_seconds()) + 0.05)

@@ -22,7 +22,8 @@ def test_create_returns_the_ticket_with_price_in_major_units(client, seller, db)
     assert response.status_code == 201
     body = response.get_json()
     assert body == {"id": body["id"], "title": "Concert in the park", "price": 20.5, "currency": "USD",
-                    "status": "available", "userId": seller, "orderId": None, "version": 0}
+                    "status": "available", "userId": seller, "orderId": None, "version": 0, "eventId": None,
+                    "event": None}
     stored = db.tickets_tickets.find_one({"_id": ObjectId(body["id"])})
     assert stored["price"] == 2050 and stored["currency"] == "USD"
     event = db.platform_outbox.find_one({"aggregate_id": body["id"]})

@@ -14,40 +14,40 @@ def _list(app, seller, title, price=20.5):
         return str(services.create_ticket(seller, title, price).id)
 
 
-def test_home_lists_available_tickets_newest_first_with_currency_symbol(app, client):
+def test_tickets_page_lists_available_tickets_newest_first_with_currency_symbol(app, client):
     seller = str(ObjectId())
     _list(app, seller, "Older gig", 20.5)
     _list(app, seller, "Newer gig", 1500)
     held = _list(app, seller, "Held gig", 3)
     with app.app_context():
         services.reserve_ticket(held, str(ObjectId()))
-    page = client.get("/").get_data(as_text=True)
+    page = client.get("/tickets").get_data(as_text=True)
     assert page.index("Newer gig") < page.index("Older gig")
     assert "$20.50" in page and "$1,500.00" in page
     assert "Held gig" not in page
 
 
-def test_home_shows_euros_and_pounds(app, client):
+def test_tickets_page_shows_euros_and_pounds(app, client):
     app.config["CURRENCY"] = "EUR"
     _list(app, str(ObjectId()), "Berlin", 12)
     app.config["CURRENCY"] = "GBP"
     _list(app, str(ObjectId()), "London", 7.5)
-    page = client.get("/").get_data(as_text=True)
+    page = client.get("/tickets").get_data(as_text=True)
     assert "€12.00" in page and "£7.50" in page
 
 
-def test_home_is_paginated(app, client):
+def test_tickets_page_is_paginated(app, client):
     seller = str(ObjectId())
     for n in range(23):
         _list(app, seller, f"Gig number {n:02d}")
-    first = client.get("/").get_data(as_text=True)
-    second = client.get("/?page=2").get_data(as_text=True)
+    first = client.get("/tickets").get_data(as_text=True)
+    second = client.get("/tickets?page=2").get_data(as_text=True)
     assert "Gig number 22" in first and "Gig number 03" in first and "Gig number 02" not in first
-    assert 'href="/?page=2"' in first
+    assert 'href="/tickets?page=2"' in first
     assert list(dict.fromkeys(re.findall(r"Gig number \d\d", second))) == ["Gig number 02", "Gig number 01",
                                                                            "Gig number 00"]
-    assert client.get("/?page=0").status_code == 200
-    assert client.get("/?page=abc").status_code == 200
+    assert client.get("/tickets?page=0").status_code == 200
+    assert client.get("/tickets?page=abc").status_code == 200
 
 
 def test_ticket_page_offers_purchase_to_other_users(app, client):
