@@ -1,7 +1,6 @@
 """The ticketing application factory: the one composition root of the modular monolith."""
 
 import importlib
-import logging
 import os
 
 from flask import Flask, redirect, request
@@ -10,8 +9,8 @@ from jinja2 import StrictUndefined
 from . import config as settings
 from . import demo, presentation
 from .extensions import csrf, huey, limiter, login_manager, mongo
-from .platform import cli, health, http, identity, outbox, slots
-from .platform.subscriptions import Subscriptions
+from .platform import cli, health, http, identity, logs, metrics, outbox, slots
+from .platform.dispatcher import Dispatcher
 
 
 def create_app(config=None):
@@ -38,13 +37,15 @@ def create_app(config=None):
     )
     app.jinja_env.undefined = StrictUndefined
     _trust_proxies(app)
-    _configure_logging(app)
+    logs.configure(app)
     _init_extensions(app)
     _register_contexts(app)
     app.register_blueprint(health.bp)
+    metrics.init_app(app)
     http.register(app)
     app.cli.add_command(cli.outbox_cli)
     app.cli.add_command(cli.db_cli)
+    app.cli.add_command(cli.events_cli)
     demo.init_app(app)
     presentation.init_app(app)
     _wire_events(app)
@@ -67,12 +68,6 @@ def activate(app):
     """Make `app` the one this process's singletons (mongoengine's alias, Huey) serve; create_app does this too."""
     app.extensions["mongo"].activate()
     huey.activate(app)
-
-
-def _configure_logging(app):
-    level = getattr(logging, str(app.config["LOG_LEVEL"]).upper(), logging.INFO)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app.logger.setLevel(level)
 
 
 def _init_extensions(app):
@@ -100,7 +95,7 @@ def _next_query():
 
 
 def _register_contexts(app):
-    app.extensions["subscriptions"] = Subscriptions()
+    app.extensions["dispatcher"] = events = Dispatcher()
     app.extensions["sweeps"] = []
     for name in app.config["CONTEXTS"]:
         context = importlib.import_module(f"app.{name}")
@@ -117,7 +112,7 @@ def _register_contexts(app):
         handlers = importlib.import_module(f"app.{name}.handlers")
         for event_type, functions in handlers.HANDLERS.items():
             for fn in functions:
-                app.extensions["subscriptions"].add(event_type, fn)
+                events.subscribe(event_type, fn)
         tasks = importlib.import_module(f"app.{name}.tasks")
         app.extensions["sweeps"].extend(getattr(tasks, "SWEEPS", ()))
 
@@ -128,8 +123,8 @@ def _wire_events(app):
     if app.config["EVENT_TRANSPORT"] == "nats":
         from .platform.nats_transport import NatsTransport
 
-        app.extensions["event_transport"] = NatsTransport(app)
+        app.extensions["dispatcher"].transport = NatsTransport(app)
     else:
         from .platform.transports import LocalTransport
 
-        app.extensions["event_transport"] = LocalTransport()
+        app.extensions["dispatcher"].transport = LocalTransport()

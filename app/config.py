@@ -44,6 +44,9 @@ _SETTINGS = {
     "NATS_TIMEOUT_SECONDS": (float, 5.0),
     "TRUSTED_PROXY_COUNT": (int, 0),
     "READ_CACHE_SECONDS": (float, 5.0),
+    "EVENT_RETENTION_SECONDS": (float, 7 * 24 * 3600.0),
+    "METRICS_TOKEN": (str, ""),
+    "LOG_FORMAT": (str, "text"),
 }
 
 

@@ -29,7 +29,7 @@ def main():
 
 def run(app):
     """Run the consumer (Ctrl-C or SIGTERM stops it) with the sweep beside it."""
-    transport = app.extensions["event_transport"]
+    transport = app.extensions["dispatcher"].transport
     stop = sweeper.start(app)
     if hasattr(transport, "start_consuming"):
         transport.start_consuming()

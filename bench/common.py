@@ -201,6 +201,31 @@ def session_cookies(app, users):
     return cookies
 
 
+def scrape(store):
+    """Return the store's /metrics samples as {(name, sorted label pairs): value}."""
+    import requests
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = requests.get(f"{store.url}/metrics", timeout=10).text
+    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(text) for sample in family.samples}
+
+
+def histogram_delta(before, after, name, **labels):
+    """Return (observations, mean) of a histogram between two scrapes."""
+    key = tuple(sorted(labels.items()))
+    count = after.get((f"{name}_count", key), 0.0) - before.get((f"{name}_count", key), 0.0)
+    total = after.get((f"{name}_sum", key), 0.0) - before.get((f"{name}_sum", key), 0.0)
+    return int(count), (total / count if count else None)
+
+
+def agreement(own_mean, metric_mean, tolerance=0.25, floor=0.05):
+    """Return whether a mean read from /metrics agrees with the benchmark's own (within 25 % or 50 ms)."""
+    if own_mean is None or metric_mean is None:
+        return False
+    return abs(own_mean - metric_mean) <= max(floor, tolerance * own_mean)
+
+
 def find_in(collection, field, values, query=None, projection=None, chunk=200):
     """Return the documents whose `field` is in `values`, asking in chunks (the embedded server caps $in's size)."""
     values = list(values)

@@ -8,7 +8,7 @@ Huey queue and its worker runs them. Lateness = the OrderCancelled event's commi
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from .common import create_accounts, find_in, ms, percentile, record, report
+from .common import agreement, create_accounts, find_in, histogram_delta, ms, percentile, record, report, scrape
 
 TARGET_P99 = 2.0
 
@@ -46,6 +46,7 @@ def run(store, orders=300, window=3.0, threads=4):
         ticket_ids = _available_replicas(db, orders)
     buyers = create_accounts(app, "expiry-buyer", 10)
     store.settle()
+    before = scrape(store)
     saved = app.config["ORDER_EXPIRATION_SECONDS"]
     app.config["ORDER_EXPIRATION_SECONDS"] = 2
     started = time.monotonic()
@@ -74,6 +75,10 @@ def run(store, orders=300, window=3.0, threads=4):
             break
         time.sleep(0.5)
     lateness = [(c["created_at"] - expires[c["aggregate_id"]]).total_seconds() for c in cancelled]
+    # The worker's own account of the same expiries, read from /metrics (ticketing_order_expiry_lateness_seconds).
+    observed, metric_mean = histogram_delta(before, scrape(store), "ticketing_order_expiry_lateness_seconds")
+    own_mean = sum(lateness) / len(lateness) if lateness else None
+    agrees = observed == len(cancelled) and agreement(own_mean, metric_mean)
     reasons = {}
     for c in cancelled:
         reason = c.get("payload", {}).get("reason")
@@ -85,6 +90,8 @@ def run(store, orders=300, window=3.0, threads=4):
         "cancelled": len(cancelled), "reasons": reasons,
         "lateness_p50_ms": ms(percentile(lateness, 50)), "lateness_p99_ms": ms(percentile(lateness, 99)),
         "lateness_max_ms": ms(max(lateness) if lateness else None), "target_p99_s": TARGET_P99,
+        "metrics_observed": observed, "metrics_lateness_mean_ms": ms(metric_mean), "own_lateness_mean_ms": ms(own_mean),
+        "metrics_agree": agrees,
     }
     met = figures["lateness_p99_ms"] is not None and figures["lateness_p99_ms"] <= TARGET_P99 * 1000
     report(f"expiry ({orders} orders expiring {figures['expiry_spread_seconds'][0]}–"
@@ -94,6 +101,8 @@ def run(store, orders=300, window=3.0, threads=4):
         ("lateness", (f"p50 {figures['lateness_p50_ms']} ms  p99 {figures['lateness_p99_ms']} ms  "
                      f"max {figures['lateness_max_ms']} ms")),
         ("target", f"p99 <= {TARGET_P99:.0f} s: {'met' if met else 'MISSED'}"),
+        ("/metrics", (f"{observed} expiries, mean lateness {figures['metrics_lateness_mean_ms']} ms vs own "
+                      f"{figures['own_lateness_mean_ms']} ms: {'agree' if agrees else 'DISAGREE'}")),
     ])
     record("expiry", figures)
     return figures

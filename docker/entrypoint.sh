@@ -16,6 +16,13 @@ WEB_WORKERS="${WEB_WORKERS:-2}"
 INSTANCE_PATH="${INSTANCE_PATH:-./instance}"
 export PORT INSTANCE_PATH
 
+# Metrics of every process in this container (gunicorn's workers, the worker) add up in one folder, emptied at start.
+if [[ -z "${PROMETHEUS_MULTIPROC_DIR:-}" ]]; then
+    export PROMETHEUS_MULTIPROC_DIR="$INSTANCE_PATH/metrics"
+    rm -rf "$PROMETHEUS_MULTIPROC_DIR"
+    mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+fi
+
 log() { echo "entrypoint: $*" >&2; }
 
 migrate() {
@@ -25,7 +32,7 @@ migrate() {
 
 # The app factory, not wsgi.py: the installed package is all the image holds.
 gunicorn=("$PYTHON" -m gunicorn "app:create_app()" --bind "0.0.0.0:$PORT" --workers "$WEB_WORKERS" --threads 4
-          --graceful-timeout 20 --access-logfile -)
+          --graceful-timeout 20)
 
 serves_payments() {
     [[ -z "${CONTEXTS:-}" || ",${CONTEXTS// /}," == *",payments,"* ]]

@@ -1,14 +1,19 @@
 """The test session's real infrastructure: MongoDB wire server, Redis-backed Huey, and app fixtures."""
 
 import os
+import tempfile
 import uuid
 from pathlib import Path
 
-import pytest
-import redis
+# Metrics in multiprocess mode, as `make run` runs them: the test app and every worker it starts write to one folder,
+# and /metrics adds them up. Set before prometheus_client is first imported (it picks its storage then).
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="ticketing-metrics-"))
 
-from app import activate, create_app
-from tests.servers import start_mongo, start_worker
+import pytest  # noqa: E402
+import redis  # noqa: E402
+
+from app import activate, create_app  # noqa: E402
+from tests.servers import start_mongo, start_worker  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

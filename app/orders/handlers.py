@@ -1,11 +1,13 @@
 """Reactions of the orders context to other contexts' events: the tickets replica, and payments."""
 
 from app.payments.events import PaymentSucceeded
+from app.platform.dispatcher import version_ordered
 from app.tickets.events import EventScheduled, EventUpdated, TicketCreated, TicketUpdated
 
 from . import services
 
 
+@version_ordered
 def replicate_ticket(event):
     """Apply a ticket's new version to orders' replica of the tickets."""
     services.record_ticket(event.aggregate_id, event.version, title=event.title, price=event.price,

@@ -7,6 +7,7 @@ from bson import ObjectId
 from flask import current_app
 from pymongo.errors import DuplicateKeyError
 
+from app.platform import metrics
 from app.platform.documents import as_utc, utcnow
 from app.platform.events import emit
 from app.platform.replicas import apply_in_order
@@ -66,6 +67,7 @@ def place_order(user_id, ticket_id):
                       currency=ticket.currency, **shows.order_event_fields(event)))
     # Only a committed order gets a timer; the sweep finds the order again if Huey loses it.
     work.enqueue_after_commit("orders.expire_order", str(order.id), eta=order.expires_at)
+    metrics.count_after_commit(metrics.orders, outcome="placed")
     return order
 
 
@@ -91,6 +93,7 @@ def expire_order(order_id):
     if order is None or order.status not in UNPAID or (order.expires_at > utcnow() and not shows.started(order)):
         return False
     _cancel(order, "expired")
+    metrics.observe_after_commit(metrics.expiry_lateness, (utcnow() - order.expires_at).total_seconds())
     return True
 
 
@@ -131,6 +134,7 @@ def complete_order(order_id, payment_id, paid_at=None):
     current().update(order, status=COMPLETE, payment_id=payment_id)
     emit(OrderCompleted(aggregate_id=str(order.id), version=order.version, user_id=order.user_id,
                         ticket_id=order.ticket_id, payment_id=payment_id))
+    metrics.count_after_commit(metrics.orders, outcome="completed")
     return True
 
 
@@ -154,6 +158,7 @@ def iso_utc(moment):
 
 def _cancel(order, reason):
     current().update(order, status=CANCELLED, active=False, cancel_reason=reason)
+    metrics.count_after_commit(metrics.orders, outcome="expired" if reason == "expired" else "cancelled")
     emit(OrderCancelled(aggregate_id=str(order.id), version=order.version, user_id=order.user_id,
                         ticket_id=order.ticket_id, reason=reason))
 

@@ -6,21 +6,25 @@ from app.orders.events import (
     OrderCreated,
     OrderPaymentRejected,
 )
+from app.platform.dispatcher import version_ordered
 
 from . import refunds, services
 
 
+@version_ordered
 def on_order_created(event: OrderCreated):
     """Start the replica of a new order."""
     services.apply_order_created(event.aggregate_id, event.version, event.user_id, event.status, event.price,
                                  event.currency, event.expires_at)
 
 
+@version_ordered
 def on_order_cancelled(event: OrderCancelled):
     """Mark the replica cancelled: the order takes no more money."""
     services.apply_order_status(event.aggregate_id, event.version, "cancelled")
 
 
+@version_ordered
 def on_order_completed(event: OrderCompleted):
     """Mark the replica complete (paid)."""
     services.apply_order_status(event.aggregate_id, event.version, "complete")

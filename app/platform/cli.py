@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 outbox_cli = AppGroup("outbox", help="Inspect and retry event deliveries.")
+events_cli = AppGroup("events", help="Follow events through the contexts.")
 db_cli = AppGroup("db", help="Apply and list database migrations.")
 
 
@@ -40,6 +41,45 @@ def outbox_retry_command(dead):
     relayed = relay_pending()
     queued = retry(dead=dead)
     click.echo(f"relayed {relayed} events, queued {queued} deliveries")
+
+
+@outbox_cli.command("purge")
+@click.option("--dead", is_flag=True, help="Delete dead deliveries (the only kind purged by hand).")
+@click.option("--older-than", "days", type=click.FloatRange(min=0), required=True,
+              help="Given up on this many days ago.")
+def outbox_purge_command(dead, days):
+    """Delete dead deliveries given up on more than DAYS days ago (the sweep never deletes them)."""
+    from .retention import purge_dead
+
+    if not dead:
+        raise click.UsageError("only dead deliveries are purged by hand (pass --dead); the sweep deletes the rest")
+    click.echo(f"deleted {purge_dead(days * 86400)} dead deliveries")
+
+
+@events_cli.command("trace")
+@click.argument("aggregate_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def events_trace_command(aggregate_id, as_json):
+    """Print the chain of events about an order or ticket id, oldest first (while retention keeps them)."""
+    from .trace import trace
+
+    chain = trace(aggregate_id)
+    if as_json:
+        click.echo(json.dumps(chain, default=str))
+        return
+    if not chain:
+        click.echo(f"no events about {aggregate_id} (unknown id, or older than the retention)")
+        return
+    types = {event["id"]: event["type"] for event in chain}
+    for event in chain:
+        cause = event["causation_id"]
+        caused = f"caused by {types.get(cause, '?')} {cause[:8]}" if cause else "started by a request or timer"
+        click.echo(f"{event['time'].isoformat(timespec='milliseconds')}  {event['context']:<13} {event['type']:<40}"
+                   f" {event['aggregate_id']} v{event['version']}  {event['id'][:8]}  {caused}"
+                   f"  [correlation {event['correlation_id']}]")
+        for handler in event["handlers"]:
+            at = f" at {handler['at'].isoformat(timespec='milliseconds')}" if handler["at"] else ""
+            click.echo(f"{'':>31}-> {handler['handler']}: {handler['status']}{at}")
 
 
 def _migrations_db():

@@ -1,4 +1,14 @@
-"""Deliveries: one record per (event, handler), claimed under a lease, retried with backoff, dead after N tries."""
+"""Deliveries: each event applied once to each subscribed handler, in that handler's own transaction.
+
+Fast path (`deliver_now`, called by the transport as the relay hands events over): each handler's events of the pass
+are applied at once, several per transaction, and nothing is written but their effects and, for handlers that need
+one, their inbox entries. Handlers never share a transaction, so one context's failure neither rolls back nor delays
+another's, exactly as when the contexts run as separate services.
+
+Whatever fails there becomes a pending delivery record, one per (event, handler), and is queued: a Huey task applies a
+handler's queued deliveries as a batch in one transaction, and where that fails one at a time under a lease, with
+exponential backoff; after DELIVERY_MAX_ATTEMPTS it is dead (`flask outbox status`, `flask outbox retry --dead`).
+"""
 
 import logging
 import random
@@ -8,19 +18,20 @@ from flask import current_app
 from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from . import uow
-from .documents import Delivery, InboxEntry, utcnow
+from . import metrics, uow
+from .dispatcher import dispatcher
+from .documents import Delivery, InboxEntry, as_utc, utcnow
 from .errors import EventNotReadyError, StaleWriteError
-from .events import Event
+from .events import Event, caused_by
 from .queue import task
 
 log = logging.getLogger(__name__)
-# Deliveries applied together in one transaction. Each event alone costs a claim, a transaction and a mark; a batch
-# pays those once, so a backlog drains several times faster on a database that runs one transaction at a time.
-# Small enough that one transaction stays short and far below the server's limits on `$in` lists.
+# Events of one handler applied per fast-path transaction. On a database that runs one transaction at a time every
+# request waits for the relay's transaction ahead of it, so a relay transaction is kept short.
+CHUNK = 10
+# Queued deliveries handed to one task; a task applies each handler's share of them in one transaction.
 BATCH_SIZE = 50
 _DUPLICATE_KEY = 11000
-_DONE = {"status": "done", "lease_until": None, "last_error": None}
 
 
 def _deliveries():
@@ -31,60 +42,118 @@ def _inbox():
     return current_app.extensions["mongo"].db[InboxEntry._get_collection_name()]
 
 
-def create_deliveries(payload):
-    """Record one pending delivery per subscribed handler of an event and queue them; return how many are new."""
-    return _record_pending(_records([payload]))
+def inbox_key(name, event_id):
+    """Return the inbox id that proves handler `name` applied event `event_id`."""
+    return f"{name}:{event_id}"
 
 
-def deliver_now(payloads):
-    """Apply events to their handlers right away, in order, one per transaction; return how many deliveries.
+def apply(name, payloads, delivery_ids=(), claimed=False):
+    """Apply events to one handler in the open unit of work, in order, and record their queued deliveries done.
 
-    Each event's handlers and inbox entries commit in one transaction; the deliveries of all the events applied are
-    then recorded as done in one write. If anything in an event's transaction fails (a handler error, an event that
-    must wait for its predecessor, an event relayed before) nothing of it is applied: its deliveries are recorded
-    pending and queued, to run with retries.
+    The one way an event reaches a handler: the fast path, a queued batch and a retried delivery all call it. A
+    redelivered event fails the inbox insert on its unique id (or, for a version-ordered handler, changes nothing),
+    so it never has a second effect.
     """
-    # One event per transaction: the embedded server runs one transaction at a time and queues the others in order,
-    # so a longer relay transaction is waited for by every request's. Measured with `make bench`, 10 events per
-    # transaction drained a backlog 25 % faster but halved the rate at which services committed meanwhile (orders
-    # placed during a burst: 88 -> 31-45/s); 50 per transaction also made expiry timers late.
-    count = 0
-    done = []
-    for payload in payloads:
-        records = _records([payload])
-        if not records:
-            continue
+    work = uow.current()
+    events = dispatcher()
+    if events.needs_inbox(name):
+        now = utcnow()
+        entries = [{"_id": inbox_key(name, payload["id"]), "applied_at": now} for payload in payloads]
         try:
-            uow.run_in_transaction(_apply_all, records)
-        except Exception as exc:
-            log.info("delivering event %s at once failed (%s: %s); queueing its deliveries", payload["id"],
-                     type(exc).__name__, exc)
-            _record_pending(records)
-        else:
-            finished = utcnow()
-            done += [record | _DONE | {"attempts": 1, "finished_at": finished} for record in records]
-        count += len(records)
-    _record_done(done)
-    return count
+            work.collection(InboxEntry).insert_many(entries, session=work.session)
+        except BulkWriteError as exc:
+            if any(error.get("code") != _DUPLICATE_KEY for error in exc.details.get("writeErrors", [])):
+                raise
+            raise DuplicateKeyError("an event was applied to this handler before", _DUPLICATE_KEY) from exc
+    handler = events.handler(name)
+    for payload in payloads:
+        event = Event.from_dict(payload)
+        with caused_by(event):
+            handler(event)
+            log.debug("applied %s to %s", event.type, name)
+        lag = (utcnow() - as_utc(event.occurred_at)).total_seconds()
+        metrics.observe_after_commit(metrics.delivery_lag, max(lag, 0.0), handler=name)
+    if delivery_ids:
+        _mark_done(delivery_ids, work, claimed)
 
 
-def _record_done(records):
-    # Outside the events' transactions, one write for all: the inbox entries already make the effects exactly-once.
-    # If this process dies before it, the relay has not marked the events relayed either; relayed again, their
-    # inbox entries turn them into pending records that a delivery task finds applied and marks done. A record left
-    # by an earlier relay of the same event stays as it is: its queued delivery finds the inbox entry.
-    _insert_new(records)
+def _mark_done(delivery_ids, work=None, claimed=True):
+    # Only records still pending: if another worker finished one meanwhile, a transaction rolls back and leaves that
+    # worker's result. A claim counted its attempt already; a batch takes no claim and counts it here.
+    session = None if work is None else work.session
+    update = {"$set": {"status": "done", "lease_until": None, "last_error": None, "finished_at": utcnow()}}
+    if not claimed:
+        update["$inc"] = {"attempts": 1}
+    marked = _deliveries().update_many({"_id": {"$in": list(delivery_ids)}, "status": "pending"}, update,
+                                       session=session)
+    if work is not None and marked.modified_count != len(delivery_ids):
+        raise StaleWriteError()
 
 
-def _records(payloads):
-    subscriptions = current_app.extensions["subscriptions"]
+def deliver_now(payloads, context=None):
+    """Apply events to their handlers (of one context, if given) at once; queue what fails; return how many."""
+    events = dispatcher()
+    by_handler = {}
+    for payload in payloads:
+        for name in events.handlers_for(payload["type"], context):
+            by_handler.setdefault(name, []).append(payload)
+    failed = []
+    for name, handled in by_handler.items():
+        failed += _apply_at_once(name, handled)
+    _record_pending(failed)
+    return sum(len(handled) for handled in by_handler.values())
+
+
+def _apply_at_once(name, payloads):
+    """Apply one handler's events in short transactions, one at a time where a chunk fails; return what failed."""
+    failed = []
+    for start in range(0, len(payloads), CHUNK):
+        chunk = payloads[start:start + CHUNK]
+        if len(chunk) > 1 and _try(name, chunk) is None:
+            continue
+        for payload in chunk:
+            error = _try(name, [payload])
+            if error is not None:
+                log.info("delivering %s to %s at once failed (%s); queueing it", payload["id"], name, error)
+                failed.append(_record(name, payload))
+    return failed
+
+
+def _try(name, payloads):
+    try:
+        uow.run_in_transaction(apply, name, payloads)
+    except DuplicateKeyError as exc:
+        if len(payloads) == 1 and _applied(name, payloads[0]["id"]):
+            return None  # relayed again after it was applied: nothing is owed
+        return _failed(name, exc)
+    except EventNotReadyError as exc:
+        return f"{type(exc).__name__}: {exc}"  # waiting for its predecessor is no failure
+    except Exception as exc:
+        return _failed(name, exc)
+    return None
+
+
+def _failed(name, exc):
+    metrics.handler_failures.labels(name).inc()
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _applied(name, event_id):
+    return _inbox().find_one({"_id": inbox_key(name, event_id)}, {"_id": 1}) is not None
+
+
+def _record(name, payload):
     now = utcnow()
-    return [
-        {"_id": f"{payload['id']}:{name}", "event_id": payload["id"], "event_type": payload["type"], "handler": name,
-         "payload": payload, "status": "pending", "attempts": 0, "waits": 0,
-         "next_attempt_at": now, "enqueued_at": now, "created_at": now}
-        for payload in payloads for name in subscriptions.handlers_for(payload["type"])
-    ]
+    return {"_id": f"{payload['id']}:{name}", "event_id": payload["id"], "event_type": payload["type"],
+            "handler": name, "payload": payload, "status": "pending", "attempts": 0, "waits": 0,
+            "next_attempt_at": now, "enqueued_at": now, "created_at": now}
+
+
+def create_deliveries(payload, context=None):
+    """Record one pending delivery per subscribed handler (of one context, if given) and queue them; return how many
+    are new."""
+    names = dispatcher().handlers_for(payload["type"], context)
+    return _record_pending([_record(name, payload) for name in names])
 
 
 def _record_pending(records):
@@ -110,19 +179,6 @@ def _insert_new(records):
     return set()
 
 
-def _apply_all(deliveries):
-    """Write these deliveries' inbox entries in one insert and run their handlers in order; return the unit of work."""
-    work = uow.current()
-    subscriptions = current_app.extensions["subscriptions"]
-    # A redelivered event fails this insert on the inbox's unique id: the transaction rolls back, no second effect.
-    now = utcnow()
-    work.collection(InboxEntry).insert_many(
-        [{"_id": f"{d['handler']}:{d['event_id']}", "applied_at": now} for d in deliveries], session=work.session)
-    for delivery in deliveries:
-        subscriptions.get(delivery["handler"])(Event.from_dict(delivery["payload"]))
-    return work
-
-
 @task()
 def deliver_batch_task(delivery_ids):
     """Run a batch of deliveries (a Huey task: ids in, call the platform)."""
@@ -145,26 +201,32 @@ def deliver(delivery_id):
 
 
 def deliver_batch(delivery_ids):
-    """Apply a batch of deliveries in one transaction in the given order; return {id: outcome} of those that were due.
+    """Apply queued deliveries, each handler's share in one transaction in the given order; return {id: outcome}.
 
-    If anything in the batch fails (a handler error, an event that must wait for its predecessor, a redelivery, another
-    worker on the same deliveries) the transaction rolls back and each delivery runs on its own, so one bad event only
-    delays the others.
+    If anything in a handler's share fails (a handler error, an event that must wait for its predecessor, a
+    redelivery, another worker on the same deliveries) that transaction rolls back and its deliveries run one at a
+    time, so one bad event only delays its own handler's others, and never another handler's.
     """
     if len(delivery_ids) == 1:
         return {delivery_ids[0]: deliver(delivery_ids[0])}
     position = {delivery_id: i for i, delivery_id in enumerate(delivery_ids)}
     due = sorted(_deliveries().find(dict(_claimable(utcnow()), _id={"$in": list(delivery_ids)})),
                  key=lambda doc: position[doc["_id"]])
-    if not due:
-        return {}
-    try:
-        uow.run_in_transaction(_apply_batch, due)
-    except Exception as exc:
-        log.info("a batch of %s deliveries rolled back (%s: %s); running them one at a time",
-                 len(due), type(exc).__name__, exc)
-        return {doc["_id"]: deliver(doc["_id"]) for doc in due}
-    return dict.fromkeys((doc["_id"] for doc in due), "done")
+    by_handler = {}
+    for doc in due:
+        by_handler.setdefault(doc["handler"], []).append(doc)
+    outcomes = {}
+    for name, docs in by_handler.items():
+        ids = [doc["_id"] for doc in docs]
+        try:
+            uow.run_in_transaction(apply, name, [doc["payload"] for doc in docs], ids)
+        except Exception as exc:
+            log.info("a batch of %s deliveries to %s rolled back (%s: %s); running them one at a time",
+                     len(docs), name, type(exc).__name__, exc)
+            outcomes.update({delivery_id: deliver(delivery_id) for delivery_id in ids})
+        else:
+            outcomes.update(dict.fromkeys(ids, "done"))
+    return outcomes
 
 
 def _claimable(now):
@@ -181,39 +243,16 @@ def _claim_update():
 def _run(claimed):
     name = claimed["handler"]
     try:
-        handler = current_app.extensions["subscriptions"].get(name)
-        event = Event.from_dict(claimed["payload"])
-        uow.run_in_transaction(_apply, handler, name, event)
+        uow.run_in_transaction(apply, name, [claimed["payload"]], [claimed["_id"]], claimed=True)
     except EventNotReadyError:
         return _wait(claimed)
     except DuplicateKeyError as exc:
-        if _inbox().find_one({"_id": f"{name}:{claimed['event_id']}"}) is None:
+        if not _applied(name, claimed["event_id"]):
             return _fail(claimed, exc)
+        _mark_done([claimed["_id"]])  # applied before (a crash between applying and recording it)
     except Exception as exc:
         return _fail(claimed, exc)
-    _finish(claimed["_id"], _DONE | {"finished_at": utcnow()})
     return "done"
-
-
-def _apply(handler, name, event):
-    work = uow.current()
-    key = f"{name}:{event.id}"
-    # No read first: a redelivery fails this insert on the inbox's unique id, the transaction rolls back with no
-    # second effect, and deliver() sees the entry and marks the delivery done. One round trip fewer per event.
-    work.collection(InboxEntry).insert_one({"_id": key, "applied_at": utcnow()}, session=work.session)
-    handler(event)
-
-
-def _apply_batch(due):
-    work = _apply_all(due)
-    # Marked done in the same transaction as the effects, so a batch needs no lease (one write fewer per event):
-    # if another worker finished one of them meanwhile, this batch rolls back and leaves that worker's result.
-    ids = [doc["_id"] for doc in due]
-    done = {"$set": _DONE | {"finished_at": utcnow()}, "$inc": {"attempts": 1}}
-    marked = work.collection(Delivery).update_many({"_id": {"$in": ids}, "status": "pending"}, done,
-                                                   session=work.session)
-    if marked.modified_count != len(ids):
-        raise StaleWriteError()
 
 
 def _wait(claimed):
@@ -227,11 +266,12 @@ def _wait(claimed):
 
 
 def _fail(claimed, exc):
+    metrics.handler_failures.labels(claimed["handler"]).inc()
     config = current_app.config
     error = f"{type(exc).__name__}: {exc}"[:2000]
     if claimed["attempts"] >= config["DELIVERY_MAX_ATTEMPTS"]:
         log.error("delivery %s is dead after %s attempts: %s", claimed["_id"], claimed["attempts"], error)
-        _finish(claimed["_id"], {"status": "dead", "lease_until": None, "last_error": error, "finished_at": utcnow()})
+        _finish(claimed["_id"], {"status": "dead", "lease_until": None, "last_error": error, "died_at": utcnow()})
         return "dead"
     base = config["DELIVERY_BACKOFF_SECONDS"] * 2 ** (claimed["attempts"] - 1)
     delay = base * random.uniform(0.8, 1.2)
@@ -267,7 +307,7 @@ def retry(dead=False):
     now = utcnow()
     if dead:
         _deliveries().update_many({"status": "dead"}, {"$set": {
-            "status": "pending", "attempts": 0, "next_attempt_at": now, "lease_until": None, "finished_at": None}})
+            "status": "pending", "attempts": 0, "next_attempt_at": now, "lease_until": None, "died_at": None}})
     pending = [doc["_id"] for doc in _deliveries().find({"status": "pending"}, projection={"_id": 1},
                                                         sort=[("created_at", 1)])]
     _queue(pending, now, due=True)

@@ -43,29 +43,35 @@ class OutboxEvent(Document):
     payload = me.DictField(required=True)
     created_at = me.DateTimeField(required=True, default=utcnow)
     relayed = me.BooleanField(required=True, default=False)
-    relayed_at = me.DateTimeField()
+    relayed_at = me.DateTimeField(null=True)  # retention deletes a relayed event some time after
 
 
 class Delivery(Document):
-    """One event owed to one handler: its attempts, lease and fate (pending, done or dead)."""
+    """One event still owed to one handler, or owed until lately: its attempts, lease and fate (pending, done or dead).
+
+    Only what the relay could not apply at once gets one; the fast path writes none.
+    """
 
     meta = {"collection": "platform_deliveries"}
     id = me.StringField(primary_key=True)  # "<event id>:<handler>"
-    event_id = me.StringField(required=True)
+    event_id = me.StringField(null=True)  # None for a NATS message that was not an event (kept dead, as it came)
     event_type = me.StringField(required=True)
     handler = me.StringField(required=True)
+    payload = me.DictField(required=True)
     status = me.StringField(required=True, choices=("pending", "done", "dead"), default="pending")
     attempts = me.IntField(required=True, default=0)
     waits = me.IntField(required=True, default=0)
     next_attempt_at = me.DateTimeField(required=True, default=utcnow)
-    lease_until = me.DateTimeField()
-    last_error = me.StringField()
+    enqueued_at = me.DateTimeField(required=True, default=utcnow)  # when a task was last queued for it
+    lease_until = me.DateTimeField(null=True)
+    last_error = me.StringField(null=True)
     created_at = me.DateTimeField(required=True, default=utcnow)
-    finished_at = me.DateTimeField()
+    finished_at = me.DateTimeField(null=True)  # when it was done; retention deletes it some time after
+    died_at = me.DateTimeField(null=True)  # when it was given up on; only an operator deletes it
 
 
 class InboxEntry(Document):
-    """Proof that a handler applied an event; its unique id makes redelivery harmless."""
+    """Proof that a handler applied an event; its unique id makes redelivery harmless while it is kept."""
 
     meta = {"collection": "platform_inbox"}
     id = me.StringField(primary_key=True)  # "<handler>:<event id>"

@@ -3,6 +3,8 @@
 Plain Python only: context `events` modules build on this and must stay importable without Flask or a database.
 """
 
+import contextlib
+import contextvars
 import dataclasses
 import uuid
 from datetime import UTC, datetime
@@ -12,10 +14,48 @@ import blinker
 
 _signals = blinker.Namespace()
 _catalog: dict[str, type["Event"]] = {}
+# The chain the code running now belongs to: (correlation id, id and type of the event being handled, or None).
+_chain: contextvars.ContextVar[tuple[str, str | None, str | None] | None] = contextvars.ContextVar(
+    "event_chain", default=None)
 
 
 class EventNotRecordedError(RuntimeError):
     """An event was emitted but nothing recorded it (no outbox recorder is connected)."""
+
+
+def _correlation_id():
+    chain = _chain.get()
+    return chain[0] if chain else uuid.uuid4().hex  # nothing started this work (a timer): a chain of its own
+
+
+def _causation_id():
+    chain = _chain.get()
+    return chain[1] if chain else None
+
+
+def start_chain(correlation_id):
+    """Make events emitted from here on start the chain `correlation_id` (a request's id); return a reset token."""
+    return _chain.set((correlation_id, None, None))
+
+
+def end_chain(token):
+    """Leave the chain entered by start_chain()."""
+    _chain.reset(token)
+
+
+@contextlib.contextmanager
+def caused_by(event):
+    """Emit events inside the block as consequences of `event`: same correlation id, caused by its id."""
+    token = _chain.set((event.correlation_id or event.id, event.id, event.type))
+    try:
+        yield
+    finally:
+        _chain.reset(token)
+
+
+def current_chain():
+    """Return (correlation id, id and type of the event being handled) of the work running now, or None."""
+    return _chain.get()
 
 
 def utcnow_iso():
@@ -32,6 +72,9 @@ class Event:
     version: int
     id: str = dataclasses.field(default_factory=lambda: uuid.uuid4().hex)
     occurred_at: str = dataclasses.field(default_factory=utcnow_iso)
+    # One purchase, followed: the request (or timer) that started the chain, and the event that led to this one.
+    correlation_id: str = dataclasses.field(default_factory=_correlation_id)
+    causation_id: str | None = dataclasses.field(default_factory=_causation_id)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -50,7 +93,9 @@ class Event:
         """Rebuild an event of the right class from `to_dict()` output."""
         event_cls = event_class(data["type"])
         names = {f.name for f in dataclasses.fields(event_cls)}
-        return event_cls(**{k: v for k, v in data.items() if k in names})
+        # An event written before events carried their chain: its own chain, caused by nothing we know.
+        fields = {"correlation_id": data.get("id"), "causation_id": None}
+        return event_cls(**fields | {k: v for k, v in data.items() if k in names})
 
 
 def event_class(type_):

@@ -17,8 +17,6 @@ import uuid
 from flask import current_app
 
 log = logging.getLogger(__name__)
-_cache = {}
-_lock = threading.Lock()
 # Keys may come from visitors (search words, pages): past this many copies the oldest go, so memory stays bounded.
 MAX_ENTRIES = 2000
 
@@ -31,10 +29,19 @@ def _store(app):
     return store
 
 
-class _RedisGenerations:
+class _Generations:
+    """One app's generations store and its process-local copies (in app.extensions, never module state)."""
+
+    def __init__(self):
+        self.copies = {}  # (scope, key) -> (generation, computed at, value)
+        self.lock = threading.Lock()
+
+
+class _RedisGenerations(_Generations):
     def __init__(self, app):
         import redis
 
+        super().__init__()
         self.client = redis.Redis.from_url(app.config["REDIS_URL"], socket_timeout=0.5, socket_connect_timeout=0.5)
         self.prefix = f"{app.config['HUEY_NAME']}:generation:"
 
@@ -48,8 +55,9 @@ class _RedisGenerations:
             pipe.execute()
 
 
-class _FileGenerations:
+class _FileGenerations(_Generations):
     def __init__(self, app):
+        super().__init__()
         self.folder = os.path.join(app.config["INSTANCE_PATH"], "generations")
         os.makedirs(self.folder, exist_ok=True)
 
@@ -87,19 +95,19 @@ def cached(scope, key, compute):
     try:
         # Read the generation BEFORE computing: a commit landing during compute() bumps past it, so the copy stored
         # below is already stale for the next request rather than wrongly fresh.
-        generation = _store(app).current(scope)
+        store = _store(app)
+        generation = store.current(scope)
     except Exception:
         log.warning("read-cache generation unavailable; reading through", exc_info=True)
         return compute()
-    entry_key = (id(app), scope, key)
-    entry = _cache.get(entry_key)
+    entry = store.copies.get((scope, key))
     now = time.monotonic()
     if entry is not None and entry[0] == generation and now - entry[1] < max_age:
         return entry[2]
     value = compute()
-    with _lock:
-        _cache.pop(entry_key, None)  # re-inserted last: the oldest entries are the first ones
-        _cache[entry_key] = (generation, now, value)
-        while len(_cache) > MAX_ENTRIES:
-            del _cache[next(iter(_cache))]
+    with store.lock:
+        store.copies.pop((scope, key), None)  # re-inserted last: the oldest entries are the first ones
+        store.copies[(scope, key)] = (generation, now, value)
+        while len(store.copies) > MAX_ENTRIES:
+            del store.copies[next(iter(store.copies))]
     return value

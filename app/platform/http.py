@@ -17,6 +17,7 @@ from .errors import (
     DomainError,
     ServiceUnavailableError,
 )
+from .events import end_chain, start_chain
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,13 @@ def json_body():
 def _start_request():
     incoming = request.headers.get("X-Request-ID", "")
     g.request_id = incoming if 0 < len(incoming) <= 64 and incoming.isascii() else uuid.uuid4().hex
+    g.event_chain = start_chain(g.request_id)  # events this request causes carry its id as their correlation id
+
+
+def _end_request(_exc=None):
+    token = g.pop("event_chain", None)
+    if token is not None:
+        end_chain(token)
 
 
 def _tag_response(response):
@@ -133,6 +141,7 @@ def register(app):
     """Install request ids, the JSON provider and the error handlers on an app."""
     app.json = JSONProvider(app)
     app.before_request(_start_request)
+    app.teardown_request(_end_request)
     app.after_request(_tag_response)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(DomainError, _domain_error)

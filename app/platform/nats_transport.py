@@ -6,8 +6,9 @@ duplicate published again within its duplicate window, and waits for the stream'
 and the relay leaves the event pending for the sweep.
 
 Consuming (worker only): one durable pull consumer per served context, named after it, filtered to the event types
-its handlers subscribe to, with explicit acks. A message becomes the same delivery records as in local mode
-(`create_deliveries`), so the same handlers, inbox and ordering rules run; only then is it acknowledged. A message
+its handlers subscribe to, with explicit acks. A message is handed to that context's handlers exactly as the local
+transport hands an event over (`deliver_now`: applied at once, or recorded as a pending delivery), so the same
+handlers, inbox and ordering rules run; only then is it acknowledged. A message
 that cannot be taken in NATS_MAX_DELIVER times is dead: it is recorded as dead deliveries (shown by
 `flask outbox status`, revived by `flask outbox retry --dead`) and only then terminated in NATS.
 
@@ -29,7 +30,8 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import api
 from nats.js.errors import APIError, NotFoundError
 
-from .delivery import create_deliveries
+from .delivery import deliver_now
+from .dispatcher import context_of
 from .documents import Delivery, utcnow
 
 log = logging.getLogger(__name__)
@@ -40,12 +42,6 @@ DUPLICATE_WINDOW_SECONDS = 600
 # which would add a second to every hop; the database, not NATS, limits throughput here.
 FETCH_BATCH = 1
 FETCH_WAIT_SECONDS = 1.0
-
-
-def context_of(handler_name):
-    """Return the bounded context a handler belongs to (`app.<context>.handlers.fn`), or None."""
-    parts = handler_name.split(".")
-    return parts[1] if len(parts) > 2 and parts[0] == "app" else None
 
 
 class NatsTransport:
@@ -93,8 +89,7 @@ class NatsTransport:
     def plan(self):
         """Return {consumer name: set of event types} for the contexts this process serves."""
         plan = {}
-        subscriptions = self.app.extensions["subscriptions"]
-        for event_type, names in subscriptions.by_type.items():
+        for event_type, names in self.app.extensions["dispatcher"].by_type.items():
             for name in names:
                 context = context_of(name)
                 if context in self.app.config["CONTEXTS"]:
@@ -207,7 +202,7 @@ class NatsTransport:
 
     async def _shutdown(self):
         # Consumers first, then the connection. A message interrupted here is not acknowledged: NATS redelivers it,
-        # and its delivery records, if already made, are not made twice.
+        # and its inbox entries (or its replicas' versions) make a second application harmless.
         for task in self._consumers:
             task.cancel()
         await asyncio.gather(*self._consumers, return_exceptions=True)
@@ -311,7 +306,7 @@ class NatsTransport:
         attempt = message.metadata.num_delivered
         loop = asyncio.get_running_loop()
         try:
-            await loop.run_in_executor(self._pool, self._in_app, self.accept, message.data)
+            await loop.run_in_executor(self._pool, self._in_app, self.accept, message.data, consumer)
         except Exception as exc:  # noqa: BLE001 - whatever failed, NATS redelivers or the message is recorded dead
             if attempt < self.max_deliver:
                 delay = min(self.backoff * 2 ** (attempt - 1), 30.0)
@@ -336,12 +331,12 @@ class NatsTransport:
         with self.app.app_context():
             return fn(*args)
 
-    def accept(self, data):
-        """Turn one message into this process's delivery records (the same ones local mode makes)."""
+    def accept(self, data, context=None):
+        """Apply one message's event to the handlers of a context (all served ones if None), as local mode does."""
         payload = json.loads(data)
         if not isinstance(payload, dict) or not payload.get("id") or not payload.get("type"):
             raise ValueError("not an event: it needs an id and a type")
-        return create_deliveries(payload)
+        return deliver_now([payload], context)
 
     def record_dead(self, consumer, event_type, data, stream_seq, attempts, exc):
         """Record a message this consumer gave up on as dead deliveries, one per handler of the consumer's context."""
@@ -351,8 +346,7 @@ class NatsTransport:
             event_id = payload["id"]
         except (ValueError, TypeError, KeyError):  # not an event: keep its raw text so an operator can see it
             payload, event_id = {"type": event_type, "raw": data.decode("utf-8", "replace")[:10000]}, None
-        subscriptions = self.app.extensions["subscriptions"]
-        handlers = [n for n in subscriptions.handlers_for(event_type) if context_of(n) == consumer] if event_id else []
+        handlers = self.app.extensions["dispatcher"].handlers_for(event_type, consumer) if event_id else []
         # The same ids the deliveries would have had, so `flask outbox retry --dead` runs the real handler later.
         records = [(f"{event_id}:{n}", n) for n in handlers] or [(f"nats:{self.stream}:{stream_seq}:{consumer}",
                                                                   f"nats:{consumer}")]
@@ -362,6 +356,6 @@ class NatsTransport:
             collection.update_one({"_id": delivery_id}, {"$setOnInsert": {
                 "event_id": event_id, "event_type": event_type, "handler": handler, "payload": payload,
                 "status": "dead", "attempts": attempts, "waits": 0, "last_error": error, "lease_until": None,
-                "next_attempt_at": now, "enqueued_at": now, "created_at": now, "finished_at": now,
+                "next_attempt_at": now, "enqueued_at": now, "created_at": now, "died_at": now,
             }}, upsert=True)
         return [delivery_id for delivery_id, _ in records]

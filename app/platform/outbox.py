@@ -1,6 +1,6 @@
 """The outbox recorder: every emitted event is written in the same transaction as the change that caused it."""
 
-from . import events, uow
+from . import events, metrics, uow
 from .documents import OutboxEvent, utcnow
 
 
@@ -20,6 +20,7 @@ def record(event):
         session=work.session,
     )
     work.recorded_event_ids.append(event.id)
+    metrics.count_after_commit(metrics.events_committed, type=event.type)
     work.after_commit("relay-hint", lambda: _relay_hint(work.recorded_event_ids))
     # The event's context ("tickets" in "tickets.ticket_updated.v1") changed: its cached reads are stale once we commit.
     scopes = work.__dict__.setdefault("changed_contexts", set())

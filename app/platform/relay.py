@@ -1,26 +1,19 @@
 """The relay: hands committed outbox events to the event transport, once per event, in commit order."""
 
 import logging
-import threading
 from datetime import timedelta
 
 from flask import current_app
 
-from .documents import OutboxEvent, utcnow
+from .dispatcher import dispatcher
+from .documents import Delivery, OutboxEvent, utcnow
 from .queue import task
 
 log = logging.getLogger(__name__)
 # Hints arrive one per commit. One relay pass serves every hint that came in while it ran, so a burst of commits
 # costs a few passes over the outbox instead of one per commit (the database, not Python, is what runs out first).
-# Per app (a test process may hold several, each with its own database).
-_passes = {}
-_passes_lock = threading.Lock()
 _PASS_LIMIT = 200
 _MARK_BATCH = 50
-# Ids this process relayed lately: a hint for events an earlier pass already took costs no query at all.
-_recent = {}
-_recent_lock = threading.Lock()
-_RECENT_MAX = 20_000
 
 
 def _outbox():
@@ -40,10 +33,10 @@ def relay_task(event_ids):
 
 def relay_events(event_ids):
     """Relay the given outbox events, and every other pending one in commit order; return how many were relayed."""
-    if event_ids and all(event_id in _recent for event_id in event_ids):
+    events = dispatcher()
+    if events.relayed_lately(event_ids):
         return 0
-    hinted, _ = _pass_state()
-    hinted.set()
+    events.hinted.set()
     return _serve_hints()
 
 
@@ -52,7 +45,7 @@ def relay_pending(older_than_seconds=0.0, limit=500):
     query = {"relayed": False}
     if older_than_seconds:
         query["created_at"] = {"$lte": utcnow() - timedelta(seconds=older_than_seconds)}
-    _, relaying = _pass_state()
+    relaying = dispatcher().relay_lock
     if not relaying.acquire(blocking=False):
         # A hinted pass in this process is relaying right now, and it relays everything pending: a second pass
         # beside it would only race it for the same events.
@@ -69,7 +62,8 @@ def relay_pending(older_than_seconds=0.0, limit=500):
 def _serve_hints():
     # Whoever holds the lock relays until no hint is left, and checks again after letting go: a hint that found the
     # lock taken returned at once, trusting the holder to see it.
-    hinted, relaying = _pass_state()
+    events = dispatcher()
+    hinted, relaying = events.hinted, events.relay_lock
     count = 0
     while hinted.is_set():
         if not relaying.acquire(blocking=False):
@@ -86,13 +80,8 @@ def _serve_hints():
     return count
 
 
-def _pass_state():
-    with _passes_lock:
-        return _passes.setdefault(id(current_app._get_current_object()), (threading.Event(), threading.Lock()))
-
-
 def _relay(query, limit=0):
-    transport = current_app.extensions["event_transport"]
+    transport = dispatcher().transport
     count = 0
     batch = []
     for doc in _outbox().find(query, sort=[("created_at", 1), ("version", 1)], limit=limit):
@@ -115,16 +104,13 @@ def _publish(transport, docs):
 def _mark_relayed(event_ids):
     # One write for a batch instead of one per event.
     _outbox().update_many({"_id": {"$in": event_ids}}, {"$set": {"relayed": True, "relayed_at": utcnow()}})
-    with _recent_lock:
-        _recent.update(dict.fromkeys(event_ids))
-        while len(_recent) > _RECENT_MAX:
-            del _recent[next(iter(_recent))]
+    dispatcher().remember_relayed(event_ids)
 
 
 def outbox_status():
     """Return counts of pending, delivered and dead work and the age in seconds of the oldest pending item."""
     db = current_app.extensions["mongo"].db
-    deliveries = db["platform_deliveries"]
+    deliveries = db[Delivery._get_collection_name()]
     now = utcnow()
     oldest = [d["created_at"] for d in (
         _outbox().find_one({"relayed": False}, sort=[("created_at", 1)]),

@@ -1,7 +1,5 @@
 """Replicas built from another context's events, applied strictly in version order."""
 
-from pymongo.errors import DuplicateKeyError
-
 from . import uow
 from .errors import EventNotReadyError
 
@@ -12,11 +10,10 @@ def apply_in_order(document_class, aggregate_id, version, fields):
     collection = work.collection(document_class)
     values = {**fields, "version": version}
     if version == 0:
-        try:
-            collection.insert_one({"_id": aggregate_id, **values}, session=work.session)
-            return True
-        except DuplicateKeyError:
-            return False  # already there: this is a redelivery of the first version
+        # An upsert, not an insert: a duplicate key error would abort the whole transaction on MongoDB.
+        result = collection.update_one({"_id": aggregate_id}, {"$setOnInsert": values}, upsert=True,
+                                       session=work.session)
+        return result.upserted_id is not None  # else already there: a redelivery of the first version
     result = collection.update_one({"_id": aggregate_id, "version": version - 1}, {"$set": values},
                                    session=work.session)
     if result.matched_count:

@@ -7,6 +7,7 @@ orphans (each child also gets SIGTERM from the kernel if this supervisor dies).
 
 import ctypes
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -78,6 +79,11 @@ def main():
     instance = Path(config["INSTANCE_PATH"])
     instance.mkdir(parents=True, exist_ok=True)
     env["INSTANCE_PATH"] = str(instance)
+    # Metrics of every process (gunicorn's workers, the Huey worker) add up in one folder, emptied at each start.
+    metrics_dir = instance / "metrics"
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(mode=0o700)
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     supervisor = Supervisor(env)
     stripe_server = None
 
@@ -108,7 +114,7 @@ def main():
         supervisor.spawn("gunicorn", [
             python, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{config['PORT']}",
             "--workers", str(config["WEB_WORKERS"]), "--threads", "4", "--worker-class", "gthread",
-            "--timeout", "30", "--graceful-timeout", "10", "--access-logfile", "-",
+            "--timeout", "30", "--graceful-timeout", "10",
             "--control-socket", str(instance / "gunicorn.ctl"),
         ])
         wait_for_port("127.0.0.1", config["PORT"], timeout=60, process=supervisor.children[-1][1])

@@ -7,19 +7,26 @@ from flask import current_app
 
 from .delivery import requeue_stalled
 from .relay import relay_pending
+from .retention import purge_history
+
+_RELAY_LIMIT = 500
 
 log = logging.getLogger(__name__)
 
 
 def sweep():
-    """Relay forgotten events, requeue stalled deliveries and run each context's sweeps once."""
+    """Relay forgotten events, requeue stalled deliveries, run each context's sweeps and delete expired history."""
     grace = current_app.config["SWEEP_INTERVAL_SECONDS"]
-    relayed = relay_pending(older_than_seconds=grace)
+    relayed = relay_pending(older_than_seconds=grace, limit=_RELAY_LIMIT)
     requeued = requeue_stalled(grace_seconds=max(grace * 2, 1.0))
     for job in current_app.extensions["sweeps"]:
         job()
     if relayed or requeued:
         log.info("sweep relayed %s events and requeued %s deliveries", relayed, requeued)
+    if relayed < _RELAY_LIMIT:  # history waits while a backlog is relayed: owed work first
+        deleted = purge_history()
+        if any(deleted.values()):
+            log.debug("sweep deleted expired history: %s", deleted)
 
 
 def run_forever(app, stop):

@@ -86,8 +86,8 @@ class UnitOfWork:
         return document
 
     def after_commit(self, key, callback):
-        """Run `callback` once after this transaction commits (deduplicated by key)."""
-        self._after_commit.setdefault(key, callback)
+        """Run `callback` once after this transaction commits (deduplicated by key; a None key is never a duplicate)."""
+        self._after_commit.setdefault(object() if key is None else key, callback)
 
     def enqueue_after_commit(self, name, *args, eta=None, delay=None):
         """Queue the task declared under `name` once this transaction commits (never for a rolled-back one)."""

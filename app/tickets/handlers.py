@@ -1,23 +1,27 @@
 """Reactions of the tickets context to other contexts' events: a ticket's status follows its orders."""
 
 from app.orders.events import OrderCancelled, OrderCompleted, OrderCreated
+from app.platform.dispatcher import version_ordered
 
 from . import services
 
 
+@version_ordered
 def reserve_for_new_order(event):
     """Reserve the ticket an order was placed for."""
-    services.reserve_ticket(event.ticket_id, event.aggregate_id)
+    services.reserve_ticket(event.ticket_id, event.aggregate_id, event.version)
 
 
+@version_ordered
 def release_for_cancelled_order(event):
     """Put the ticket of a cancelled or expired order back on sale."""
-    services.release_ticket(event.ticket_id, event.aggregate_id)
+    services.release_ticket(event.ticket_id, event.aggregate_id, event.version)
 
 
+@version_ordered
 def sell_for_completed_order(event):
     """Mark the ticket of a paid order sold."""
-    services.sell_ticket(event.ticket_id, event.aggregate_id)
+    services.sell_ticket(event.ticket_id, event.aggregate_id, event.version)
 
 
 HANDLERS = {

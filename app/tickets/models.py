@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import mongoengine as me
 
-from app.platform.documents import VersionedDocument, utcnow
+from app.platform.documents import Document, VersionedDocument, utcnow
 
 AVAILABLE, RESERVED, SOLD = "available", "reserved", "sold"
 STATUSES = (AVAILABLE, RESERVED, SOLD)
@@ -22,8 +22,6 @@ class Ticket(VersionedDocument):
     user_id = me.StringField(required=True)
     status = me.StringField(required=True, choices=STATUSES, default=AVAILABLE)
     order_id = me.StringField(null=True)  # the order holding it while reserved or sold
-    # Orders known to have ended: their late-arriving "created" event must not reserve the ticket again.
-    ended_order_ids = me.ListField(me.StringField(), default=list)
     created_at = me.DateTimeField(required=True, default=utcnow)
     event_id = me.StringField(null=True)  # the event (Show) it is a ticket for, or None (a ticket listed the old way)
     # Search copies of its event, kept by the services that change either: the sale closes when the event starts,
@@ -53,3 +51,12 @@ class Show(VersionedDocument):
     lowest_price = me.IntField(null=True)  # minor units of `currency`, None when no ticket is available
     currency = me.StringField(null=True)
     created_at = me.DateTimeField(required=True, default=utcnow)
+
+
+class OrderProgress(Document):
+    """How far tickets has followed one order's events: the last version applied (they apply strictly in order)."""
+
+    meta = {"collection": "tickets_orders"}
+    id = me.StringField(primary_key=True)  # the order's id
+    ticket_id = me.StringField(required=True)
+    version = me.IntField(required=True)

@@ -7,12 +7,13 @@ from flask import current_app
 
 from app.platform.errors import EventNotReadyError, ValidationError
 from app.platform.events import emit
+from app.platform.replicas import apply_in_order
 from app.platform.uow import current, transactional
 
 from . import shows
 from .errors import TicketNotEditableError, TicketNotFoundError, TicketNotOwnedError
 from .events import TicketCreated, TicketUpdated
-from .models import AVAILABLE, RESERVED, SOLD, Ticket
+from .models import AVAILABLE, RESERVED, SOLD, OrderProgress, Ticket
 from .money import PriceError, to_minor
 
 log = logging.getLogger(__name__)
@@ -78,11 +79,13 @@ def update_ticket(ticket_id, user_id, title, price):
 
 
 @transactional
-def reserve_ticket(ticket_id, order_id):
+def reserve_ticket(ticket_id, order_id, order_version=0):
     """Mark the ticket reserved by an order; return whether it changed."""
+    if not _follow_order(order_id, order_version, ticket_id):
+        return False  # a redelivery
     ticket = _load_for_event(ticket_id)
-    if ticket is None or order_id == ticket.order_id or order_id in ticket.ended_order_ids:
-        return False  # a redelivery, or the order ended before its creation reached us
+    if ticket is None or order_id == ticket.order_id:
+        return False
     if ticket.status == SOLD:
         return False  # sold to a later order: this one ended and its cancellation is on its way
     if ticket.status == RESERVED:
@@ -95,26 +98,23 @@ def reserve_ticket(ticket_id, order_id):
 
 
 @transactional
-def release_ticket(ticket_id, order_id):
+def release_ticket(ticket_id, order_id, order_version):
     """Put the ticket back on sale if this (ended) order holds it; return whether it changed."""
+    if not _follow_order(order_id, order_version, ticket_id):
+        return False  # a redelivery
     ticket = _load_for_event(ticket_id)
-    if ticket is None:
-        return False
-    ended = [*ticket.ended_order_ids, order_id] if order_id not in ticket.ended_order_ids else ticket.ended_order_ids
-    if ticket.status == RESERVED and ticket.order_id == order_id:
-        current().update(ticket, status=AVAILABLE, order_id=None, ended_order_ids=ended)
-        _emit_updated(ticket)
-        return True
-    # Not the holder (a stale cancellation, or it arrived before its creation): remember it ended, change nothing
-    # anyone can see, and so keep the version and emit nothing.
-    current().collection(Ticket).update_one({"_id": ticket.pk}, {"$addToSet": {"ended_order_ids": order_id}},
-                                            session=current().session)
-    return False
+    if ticket is None or ticket.status != RESERVED or ticket.order_id != order_id:
+        return False  # not the holder: its reservation came to nothing (the ticket was sold to a later order)
+    current().update(ticket, status=AVAILABLE, order_id=None)
+    _emit_updated(ticket)
+    return True
 
 
 @transactional
-def sell_ticket(ticket_id, order_id):
+def sell_ticket(ticket_id, order_id, order_version):
     """Mark the ticket sold to a paid order; return whether it changed."""
+    if not _follow_order(order_id, order_version, ticket_id):
+        return False  # a redelivery
     ticket = _load_for_event(ticket_id)
     if ticket is None or (ticket.status == SOLD and ticket.order_id == order_id):
         return False
@@ -125,6 +125,12 @@ def sell_ticket(ticket_id, order_id):
     current().update(ticket, status=SOLD, order_id=order_id)
     _emit_updated(ticket)
     return True
+
+
+def _follow_order(order_id, version, ticket_id):
+    # Tickets takes an order's events strictly in its version order: an order's end can never arrive before its
+    # creation (which would reserve the ticket for an order that is over), and a redelivery changes nothing.
+    return apply_in_order(OrderProgress, order_id, version, {"ticket_id": ticket_id})
 
 
 def _emit_updated(ticket):

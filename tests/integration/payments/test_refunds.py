@@ -61,8 +61,9 @@ def test_order_payment_rejected_refunds_the_payment_once(app, client, db, stripe
         run_in_transaction(reject)
 
     wait_until(lambda: _refund_done(db, order_id), timeout=20, message="the refund to be recorded")
-    wait_until(lambda: db.platform_deliveries.count_documents(
-        {"event_type": OrderPaymentRejected.type, "status": "done"}) == 2, timeout=20, message="both deliveries")
+    wait_until(lambda: db.platform_inbox.count_documents(
+        {"_id": {"$regex": "^app.payments.handlers.on_order_payment_rejected:"}}) == 2, timeout=20,
+        message="both events applied")
     assert db.payments_refunds.count_documents({"order_id": order_id}) == 1
     assert len(stripe_client.v1.refunds.list(params={"payment_intent": payment["stripeId"]}).data) == 1
     assert len(outbox_events(db, "payments.payment_refunded.v1")) == 1

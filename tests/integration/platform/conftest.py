@@ -9,11 +9,11 @@ from app.platform import outbox
 def ledger_app(app):
     """Return the app with the ledger handlers subscribed, restored afterwards."""
     outbox.connect_recorder()
-    subscriptions = app.extensions["subscriptions"]
-    saved = {k: list(v) for k, v in subscriptions.by_type.items()}
+    events = app.extensions["dispatcher"]
+    saved = {k: list(v) for k, v in events.by_type.items()}
     yield app
-    subscriptions.by_type.clear()
-    subscriptions.by_type.update(saved)
+    events.by_type.clear()
+    events.by_type.update(saved)
 
 
 @pytest.fixture

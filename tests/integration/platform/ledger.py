@@ -75,4 +75,4 @@ def apply_replica(event):
 def subscribe(app, *handlers):
     """Subscribe test handlers to the test event on an app."""
     for handler in handlers:
-        app.extensions["subscriptions"].add(EntryRecorded.type, handler)
+        app.extensions["dispatcher"].subscribe(EntryRecorded.type, handler)

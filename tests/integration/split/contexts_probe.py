@@ -34,10 +34,10 @@ def describe(contexts, probe_paths=()):
     return {
         "contexts": list(app.config["CONTEXTS"]),
         "routes": routes,
-        "handlers": sorted(app.extensions["subscriptions"].by_name),
+        "handlers": sorted(app.extensions["dispatcher"].by_name),
         "sweeps": sorted(f"{fn.__module__}.{fn.__qualname__}" for fn in app.extensions["sweeps"]),
         "migrations": migrations,
-        "consumers": sorted(app.extensions["event_transport"].plan()),
+        "consumers": sorted(app.extensions["dispatcher"].transport.plan()),
         "probe": {path: client.get(path).status_code for path in probe_paths},
     }
 

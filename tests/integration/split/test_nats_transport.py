@@ -7,9 +7,9 @@ import nats.errors
 import nats.js.errors
 import pytest
 
-from app.platform.nats_transport import NatsTransport, context_of
+from app.platform.dispatcher import Dispatcher, context_of
+from app.platform.nats_transport import NatsTransport
 from app.platform.relay import outbox_status
-from app.platform.subscriptions import Subscriptions
 from app.tickets.events import TicketCreated
 from tests.integration.split.conftest import jetstream
 from tests.servers import wait_until
@@ -19,7 +19,7 @@ MAX_DELIVER = 3
 
 def _handler(name):
     def handler(event):
-        raise AssertionError("the transport only records deliveries; a Huey worker runs handlers")
+        raise RuntimeError("this handler fails, so each event it is handed becomes a pending delivery")
 
     # Named as an orders handler so that the transport files it under the `orders` consumer.
     handler.__module__ = "app.orders.handlers"
@@ -32,9 +32,10 @@ def nats_app(app, nats_settings, monkeypatch):
     """Return the test app configured for this test's stream, with one orders handler on ticket_created."""
     app.config.update(nats_settings, NATS_MAX_DELIVER=MAX_DELIVER, NATS_TIMEOUT_SECONDS=3.0,
                       DELIVERY_BACKOFF_SECONDS=0.1)
-    subscriptions = Subscriptions()
-    subscriptions.add(TicketCreated.type, _handler("split_test_handler"))
-    monkeypatch.setitem(app.extensions, "subscriptions", subscriptions)
+    events = Dispatcher()
+    events.subscribe(TicketCreated.type, _handler("split_test_handler"))
+    events.transport = app.extensions["dispatcher"].transport
+    monkeypatch.setitem(app.extensions, "dispatcher", events)
     return app
 
 
@@ -138,7 +139,7 @@ def test_consumer_turns_each_event_into_one_delivery_per_handler(nats_app, nats_
 
 
 class _AlwaysFailing(NatsTransport):
-    def accept(self, data):
+    def accept(self, data, context=None):
         raise RuntimeError("the database refused the delivery")
 
 

@@ -161,8 +161,10 @@ def test_update_of_a_reserved_ticket_is_refused(app, client, seller):
 
 def test_update_of_a_sold_ticket_is_refused(app, client, seller):
     created = _create(client).get_json()
+    order = str(ObjectId())
     with app.app_context():
-        services.sell_ticket(created["id"], str(ObjectId()))
+        services.reserve_ticket(created["id"], order, 0)
+        services.sell_ticket(created["id"], order, 1)
     response = client.put(f"/api/tickets/{created['id']}", json={"title": "Too late", "price": 5})
     assert response.status_code == 400
     assert response.get_json() == {"errors": [{"message": "Cannot edit a sold ticket"}]}

@@ -178,14 +178,15 @@ def test_the_summary_follows_every_change_of_the_events_tickets(app, client):
         services.reserve_ticket(cheap, order)
     assert summary() == (1, 90)
     with app.app_context():
-        services.release_ticket(cheap, order)
+        services.release_ticket(cheap, order, 1)
     assert summary() == (2, 30)
     with app.app_context():
         services.update_ticket(dear, client.get(f"/api/tickets/{dear}").get_json()["userId"], "Seat", 12.5)
     assert summary() == (2, 12.5)
     with app.app_context():
-        services.reserve_ticket(dear, order)
-        services.sell_ticket(dear, order)
+        paid = str(ObjectId())
+        services.reserve_ticket(dear, paid, 0)
+        services.sell_ticket(dear, paid, 1)
     assert summary() == (1, 30)
 
 

@@ -69,4 +69,4 @@ def test_copies_of_searches_are_bounded(caching_app, monkeypatch):
     visitor = caching_app.test_client()
     for n in range(12):
         assert visitor.get(f"/api/events?q=word{n}").status_code == 200
-    assert len(freshness._cache) <= 5
+    assert len(caching_app.extensions["freshness"].copies) <= 5

@@ -1,12 +1,17 @@
-"""Deliveries without a Huey task each: applied by the relay pass, or as a batch; one bad event costs no other."""
+"""Dispatch: the relay applies each handler's events at once in that handler's own transaction; what fails is queued
+and applied as a batch per handler, then one at a time; one bad event or handler costs no other."""
 
 import logging
 import threading
 
 import pytest
+from pymongo import MongoClient, monitoring
 
-from app.platform.delivery import create_deliveries, deliver_batch
+from app.platform.delivery import CHUNK, create_deliveries, deliver_batch
+from app.platform.dispatcher import version_ordered
+from app.platform.mongo import MongoState
 from app.platform.relay import relay_pending
+from app.platform.replicas import apply_in_order
 from tests.integration.platform import ledger
 from tests.servers import drain
 
@@ -40,7 +45,13 @@ def _run_scheduled(app):
             huey.execute(task, timestamp=task.eta)
 
 
-def test_a_batch_applies_every_event_once_in_one_transaction(ledger_app, db, caplog):
+@version_ordered
+def replica_only(event):
+    """Apply the event to the test replica in version order and nothing else (no inbox entry needed)."""
+    apply_in_order(ledger.Replica, event.aggregate_id, event.version, {})
+
+
+def test_a_batch_applies_each_handlers_share_in_one_transaction(ledger_app, db, caplog):
     ledger.subscribe(ledger_app, ledger.apply_replica, ledger.count_effect)
     caplog.set_level(logging.INFO, logger="app.platform.delivery")
     with ledger_app.app_context():
@@ -123,7 +134,7 @@ def test_two_workers_given_the_same_batch_apply_each_event_once(ledger_app, db):
     assert entry["applied"] == 20 and sorted(entry["events"]) == sorted(ids)
 
 
-def test_a_relay_pass_applies_each_event_at_once_and_records_its_deliveries_done(ledger_app, db, caplog):
+def test_a_relay_pass_applies_each_event_at_once_and_writes_no_delivery_record(ledger_app, db, caplog):
     ledger.subscribe(ledger_app, ledger.apply_replica, ledger.count_effect)
     caplog.set_level(logging.INFO, logger="app.platform.delivery")
     huey = ledger_app.extensions["huey"]
@@ -135,12 +146,12 @@ def test_a_relay_pass_applies_each_event_at_once_and_records_its_deliveries_done
     assert "failed" not in caplog.text
     assert [d["version"] for d in db.test_order_log.find(sort=[("_id", 1)])] == list(range(10))
     assert db.test_ledger.find_one({"_id": "ledger"})["applied"] == 10
-    records = list(db.platform_deliveries.find({"event_id": {"$in": ids}}))
-    assert len(records) == 20 and {(d["status"], d["attempts"]) for d in records} == {("done", 1)}
+    # Nothing is owed, so nothing records a delivery: the inbox entries and the relayed mark say it all.
+    assert db.platform_deliveries.count_documents({"event_id": {"$in": ids}}) == 0
     assert db.platform_inbox.count_documents({}) == 20
 
 
-def test_an_event_whose_handler_fails_in_the_relay_pass_is_queued_with_all_its_deliveries(ledger_app, db):
+def test_a_failing_handler_neither_rolls_back_nor_delays_another_handler_of_the_same_event(ledger_app, db):
     ledger.subscribe(ledger_app, ledger.poison, ledger.count_effect)
     db.test_switches.insert_one({"_id": "poison", "on": True})
     huey = ledger_app.extensions["huey"]
@@ -148,14 +159,74 @@ def test_an_event_whose_handler_fails_in_the_relay_pass_is_queued_with_all_its_d
         ids = [ledger.record_entry(aggregate_id=a) for a in ("a", "b")]
         huey.storage.flush_queue()
         relay_pending()
-        # The poison handler rolled each event back: nothing applied, all four deliveries pending and queued.
-        assert db.platform_inbox.count_documents({}) == 0
-        assert db.platform_deliveries.count_documents({"status": "pending"}) == 4
+        # The healthy handler applied both events in the relay pass itself, before any queued task ran.
+        assert sorted(db.test_ledger.find_one({"_id": "ledger"})["events"]) == sorted(ids)
+        assert db.platform_inbox.count_documents({"_id": {"$regex": "count_effect"}}) == 2
+        # Only the failing handler's deliveries are owed, and queued.
+        assert db.platform_deliveries.count_documents({"status": "pending"}) == 2
+        assert db.platform_deliveries.count_documents({"handler": COUNT}) == 0
         assert huey.pending_count() > 0
         drain(ledger_app)
-    assert sorted(db.test_ledger.find_one({"_id": "ledger"})["events"]) == sorted(ids)
-    assert db.platform_deliveries.count_documents({"handler": COUNT, "status": "done"}) == 2
+    assert db.test_ledger.find_one({"_id": "ledger"})["applied"] == 2
     assert db.platform_deliveries.count_documents({"handler": POISON, "status": "pending", "attempts": 1}) == 2
+    assert db.test_poison_applied.count_documents({}) == 0
+
+
+class _Writes(monitoring.CommandListener):
+    """Counts the write commands a client sends (pymongo command monitoring)."""
+
+    WRITES = {"insert", "update", "delete", "findAndModify"}
+
+    def __init__(self):
+        self.counts = {}
+
+    def started(self, event):
+        if event.command_name in self.WRITES | {"commitTransaction"}:
+            self.counts[event.command_name] = self.counts.get(event.command_name, 0) + 1
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+    def writes(self):
+        return sum(n for name, n in self.counts.items() if name in self.WRITES)
+
+
+def _count_relay_writes(app, db, monkeypatch, handler, events=40):
+    ledger.subscribe(app, handler)
+    huey = app.extensions["huey"]
+    with app.app_context():
+        for v in range(events):
+            ledger.record_entry(aggregate_id="agg", version=v)
+        huey.storage.flush_queue()
+        listener = _Writes()
+        client = MongoClient(app.config["MONGODB_URI"], tz_aware=True, event_listeners=[listener])
+        monkeypatch.setitem(app.extensions, "mongo", MongoState(client, client[db.name]))
+        try:
+            assert relay_pending() == events
+        finally:
+            client.close()
+    return listener
+
+
+def test_writes_per_delivered_event_on_the_fast_path_are_the_effect_alone(ledger_app, db, monkeypatch):
+    events = 40
+    listener = _count_relay_writes(ledger_app, db, monkeypatch, replica_only, events)
+    assert db.test_replicas.find_one({"_id": "agg"})["version"] == events - 1
+    # A version-ordered handler: one write per event (its effect), plus one relayed mark per 50 events.
+    assert listener.writes() == events + 1
+    assert listener.counts["commitTransaction"] == events // CHUNK  # several events of one handler per transaction
+    assert db.platform_inbox.count_documents({}) == 0 and db.platform_deliveries.count_documents({}) == 0
+
+
+def test_a_handler_that_needs_an_inbox_costs_one_insert_per_transaction_more(ledger_app, db, monkeypatch):
+    events = 40
+    listener = _count_relay_writes(ledger_app, db, monkeypatch, ledger.count_effect, events)
+    assert db.test_ledger.find_one({"_id": "ledger"})["applied"] == events
+    assert listener.writes() == events + events // CHUNK + 1
+    assert db.platform_inbox.count_documents({}) == events
 
 
 def test_an_event_relayed_again_is_not_applied_again(ledger_app, db):
@@ -170,7 +241,7 @@ def test_an_event_relayed_again_is_not_applied_again(ledger_app, db):
         assert relay_pending() == 1
         drain(ledger_app)
     assert db.test_ledger.find_one({"_id": "ledger"})["applied"] == 1
-    assert db.platform_deliveries.count_documents({"event_id": event_id}) == 1
+    assert db.platform_deliveries.count_documents({"event_id": event_id}) == 0  # nothing was owed
 
 
 def test_a_hint_that_arrives_while_the_sweep_relays_is_served_when_the_sweep_ends(ledger_app, db, monkeypatch):
@@ -178,7 +249,7 @@ def test_a_hint_that_arrives_while_the_sweep_relays_is_served_when_the_sweep_end
 
     ledger.subscribe(ledger_app, ledger.count_effect)
     huey = ledger_app.extensions["huey"]
-    transport = ledger_app.extensions["event_transport"]
+    transport = ledger_app.extensions["dispatcher"].transport
     publish_many = transport.publish_many
     late = []
 
@@ -199,30 +270,29 @@ def test_a_hint_that_arrives_while_the_sweep_relays_is_served_when_the_sweep_end
     assert sorted(db.test_ledger.find_one({"_id": "ledger"})["events"]) == sorted([first, *late])
 
 
-def test_a_relay_that_dies_after_applying_but_before_recording_ends_with_each_effect_once_and_recorded(
-        ledger_app, db, monkeypatch):
-    from app.platform import delivery
+def test_a_relay_that_dies_after_applying_but_before_marking_ends_with_each_effect_once(ledger_app, db, monkeypatch):
+    from app.platform import relay
 
-    ledger.subscribe(ledger_app, ledger.count_effect)
+    ledger.subscribe(ledger_app, ledger.count_effect, replica_only)
     huey = ledger_app.extensions["huey"]
 
-    def die(records):
+    def die(event_ids):
         raise SystemExit("the worker died here")
 
     with ledger_app.app_context():
         ids = [ledger.record_entry(aggregate_id=f"a{i}") for i in range(3)]
         huey.storage.flush_queue()
         with monkeypatch.context() as patch:
-            patch.setattr(delivery, "_record_done", die)
+            patch.setattr(relay, "_mark_relayed", die)
             with pytest.raises(SystemExit):
                 relay_pending()
-        # Applied, but neither recorded nor marked relayed: the sweep relays the events again.
+        # Applied, but not marked relayed: the sweep relays the events again.
         assert db.test_ledger.find_one({"_id": "ledger"})["applied"] == 3
-        assert db.platform_deliveries.count_documents({}) == 0
         assert relay_pending() == 3
         drain(ledger_app)
     assert db.test_ledger.find_one({"_id": "ledger"})["applied"] == 3
-    assert db.platform_deliveries.count_documents({"event_id": {"$in": ids}, "status": "done"}) == 3
+    assert [r["version"] for r in db.test_replicas.find({"_id": {"$in": ["a0", "a1", "a2"]}})] == [0, 0, 0]
+    assert db.platform_deliveries.count_documents({"event_id": {"$in": ids}}) == 0  # nothing was owed
     assert db.platform_outbox.count_documents({"_id": {"$in": ids}, "relayed": True}) == 3
 
 
@@ -236,4 +306,4 @@ def test_an_event_that_cannot_apply_yet_costs_the_other_events_of_its_relay_pass
         relay_pending()
     assert sorted(d["aggregate"] for d in db.test_order_log.find()) == ["a", "c"]
     assert db.platform_deliveries.find_one({"event_id": ids[1]})["status"] == "pending"
-    assert db.platform_deliveries.count_documents({"event_id": {"$in": [ids[0], ids[2]]}, "status": "done"}) == 2
+    assert db.platform_deliveries.count_documents({"event_id": {"$in": [ids[0], ids[2]]}}) == 0
