@@ -47,6 +47,7 @@ _SETTINGS = {
     "EVENT_RETENTION_SECONDS": (float, 7 * 24 * 3600.0),
     "METRICS_TOKEN": (str, ""),
     "LOG_FORMAT": (str, "text"),
+    "RESALE_MAX_MARKUP_PERCENT": (int, 20),
 }
 
 

@@ -2,7 +2,7 @@
 
 from app.payments.events import PaymentSucceeded
 from app.platform.dispatcher import version_ordered
-from app.tickets.events import EventScheduled, EventUpdated, TicketCreated, TicketUpdated
+from app.tickets.events import ETicketIssued, EventScheduled, EventUpdated, TicketCreated, TicketUpdated
 
 from . import services
 
@@ -26,10 +26,16 @@ def complete_paid_order(event):
     services.complete_order(event.order_id, event.aggregate_id, paid_at=event.occurred_at)
 
 
+def remember_eticket(event):
+    """Keep the e-ticket code issued for a completed order, to show its buyer."""
+    services.record_eticket(event.order_id, event.code)
+
+
 HANDLERS = {
     TicketCreated.type: [replicate_ticket],
     TicketUpdated.type: [replicate_ticket],
     PaymentSucceeded.type: [complete_paid_order],
     EventScheduled.type: [replicate_event],
     EventUpdated.type: [replicate_event],
+    ETicketIssued.type: [remember_eticket],
 }

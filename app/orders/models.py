@@ -22,7 +22,8 @@ class Order(VersionedDocument):
     """A buyer's reservation of one ticket, to be paid before `expires_at`.
 
     `active` is true for every status but cancelled; a unique partial index on (ticket_id where active) is what
-    guarantees one active order per ticket.
+    guarantees one active order per ticket. A complete order stops being active when its buyer puts the ticket back
+    on sale (a resale), and is active again if that resale is withdrawn.
     """
 
     meta = {"collection": "orders_orders"}
@@ -32,10 +33,12 @@ class Order(VersionedDocument):
     ticket_id = me.StringField(required=True)
     ticket = me.EmbeddedDocumentField(TicketSnapshot, required=True)
     active = me.BooleanField(required=True, default=True)
-    cancel_reason = me.StringField(null=True, choices=("cancelled", "expired"))
+    cancel_reason = me.StringField(null=True, choices=("cancelled", "expired", "withdrawn"))
     payment_id = me.StringField(null=True)
     created_at = me.DateTimeField(required=True, default=utcnow)
     event_id = me.StringField(null=True)  # the dated event of the ticket: the order cannot outlive its start
+    user_email = me.StringField(null=True)  # the buyer's, from their session: tickets puts it on the e-ticket
+    eticket_code = me.StringField(null=True)  # the buyer's e-ticket, once tickets has issued it (ETicketIssued)
 
 
 class TicketReplica(Document):
