@@ -39,7 +39,7 @@ def main(argv=None):
               flush=True)
         sampler = MemorySampler(store).start()
         if "browse" in chosen:
-            browse.run(store, seconds=max(2, round(10 * args.scale)))
+            browse.run(store, seconds=max(2, round(10 * args.scale)), events=n(500), tickets=n(10_000))
         if "sellout" in chosen:
             sellout.run(store, buyers=n(1000), tickets=n(100))
         if "relay" in chosen:

@@ -86,8 +86,9 @@ def bump(scopes, app=None):
         log.warning("could not bump read-cache generations %s; copies expire on their own", scopes, exc_info=True)
 
 
-def cached(scope, key, compute):
-    """Return compute()'s value, reused while no event of `scope` has committed since (and within the age bound)."""
+def cached(scope, key, compute, fresh=None):
+    """Return compute()'s value, reused while no event of `scope` has committed since (and within the age bound);
+    `fresh(value)`, when given, may also call a copy stale (a read that changes with time, say)."""
     app = current_app._get_current_object()
     max_age = app.config["READ_CACHE_SECONDS"]
     if max_age <= 0 or app.testing:
@@ -102,7 +103,8 @@ def cached(scope, key, compute):
         return compute()
     entry = store.copies.get((scope, key))
     now = time.monotonic()
-    if entry is not None and entry[0] == generation and now - entry[1] < max_age:
+    if (entry is not None and entry[0] == generation and now - entry[1] < max_age
+            and (fresh is None or fresh(entry[2]))):
         return entry[2]
     value = compute()
     with store.lock:

@@ -4,9 +4,8 @@ events API: dated events, found by words, city and time, with what their tickets
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user, login_required
 
-from app.platform.documents import as_utc, utcnow
+from app.platform.documents import as_utc
 from app.platform.errors import NotAuthorizedError
-from app.platform.freshness import cached
 from app.platform.http import json_body
 from app.platform.paging import paging_headers
 
@@ -21,7 +20,7 @@ from .queries import (
     find_ticket,
     has_started,
     held_by,
-    next_start,
+    listing,
     sold_and_selling,
     upcoming_events,
 )
@@ -79,11 +78,11 @@ def tickets_json(tickets):
 
 def _paged(kind, query, compute_page, render):
     """Answer a page of a shared listing from the read cache (renewed by tickets events and by each event start)."""
-    def compute():
-        page = compute_page(query, utcnow())
+    def compute(now):
+        page = compute_page(query, now)
         return current_app.json.dumps(render(page)), page.total
 
-    body, total = cached("tickets", (kind, query.key(), next_start()), compute)
+    body, total = listing((kind, query.key()), compute)
     response = current_app.response_class(body, mimetype="application/json")
     response.headers.update(paging_headers(request.base_url, request.args, query.page, query.per_page, total))
     return response

@@ -61,12 +61,17 @@ def has_started(show, now=None):
     return as_utc(show.starts_at) <= (now or utcnow())
 
 
-def next_start(now=None):
-    """Return when the soonest upcoming event starts (None when none is planned): listings stay exact until then."""
-    now = now or utcnow()
-    known = cached("tickets", ("next-start",), lambda: _first_start_after(now))
-    # A copy computed before that event started points to it: look again (the copy renews at the next tickets event).
-    return known if known is None or known > now else _first_start_after(now)
+def listing(key, compute):
+    """Return compute(now), shared through the read cache until a tickets event commits or the next event start after
+    `now` passes (the time rule changes a listing with no write to announce it)."""
+    def fill():
+        now = utcnow()
+        return _first_start_after(now), compute(now)
+
+    def fresh(copy):
+        return copy[0] is None or copy[0] > utcnow()
+
+    return cached("tickets", key, fill, fresh)[1]
 
 
 def _first_start_after(now):

@@ -7,7 +7,6 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 
 from app.platform.errors import DomainError, ValidationError
-from app.platform.freshness import cached
 from app.presentation import venue_time
 
 from . import services
@@ -24,7 +23,7 @@ from .queries import (
     find_event,
     find_ticket,
     has_started,
-    next_start,
+    listing,
     sales_of,
     upcoming_events,
 )
@@ -43,7 +42,7 @@ def _helpers():
 def _shared(key, render):
     # A visitor with an empty session (signed out, no flash, no form token) sees exactly what every other such
     # visitor sees: render the page once per change of the tickets (or event start), not once per request.
-    return cached("tickets", (*key, next_start()), render) if not session else render()
+    return listing(key, lambda now: render()) if not session else render()
 
 
 @bp.get("/")

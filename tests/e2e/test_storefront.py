@@ -24,7 +24,7 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.mark.parametrize("width", [375, 1280], ids=["phone", "desktop"])
-def test_a_seller_signs_up_sells_a_ticket_and_sees_it_on_the_home_page(store, new_page, width):
+def test_a_seller_signs_up_sells_a_ticket_and_sees_it_among_the_tickets_for_sale(store, new_page, width):
     page = new_page(width=width)
     sign_up(page, store.url)
     title = unique_title("Sunset Festival")
@@ -34,6 +34,7 @@ def test_a_seller_signs_up_sells_a_ticket_and_sees_it_on_the_home_page(store, ne
     assert page.get_by_role("heading", name=title).is_visible()
     assert "$42.50" in page.inner_text("main") and "Available" in page.inner_text("main")
     page.get_by_role("link", name="Ticketing").click()
+    page.get_by_role("link", name="Browse every ticket for sale").click()
     card = page.locator(".ticket-card", has_text=title)
     assert card.is_visible()
     assert "$42.50" in card.inner_text()
@@ -52,7 +53,7 @@ def test_a_buyer_reserves_sees_the_countdown_pays_by_card_and_the_ticket_is_sold
 
     buyer = new_page(width=375)
     sign_up(buyer, store.url, unique_email("buyer"))
-    buyer.goto(f"{store.url}/")
+    buyer.goto(f"{store.url}/tickets")
     buyer.locator(".ticket-card", has_text=title).get_by_role("link").click()
     assert buyer.url == ticket_url
     purchase(buyer, ticket_url)
@@ -81,7 +82,7 @@ def test_a_buyer_reserves_sees_the_countdown_pays_by_card_and_the_ticket_is_sold
     latecomer.goto(ticket_url)
     assert "Sold" in latecomer.inner_text(".facts")
     assert latecomer.get_by_role("button", name="Purchase").count() == 0
-    latecomer.goto(f"{store.url}/")
+    latecomer.goto(f"{store.url}/tickets")
     assert latecomer.locator(".ticket-card", has_text=title).count() == 0
 
 
@@ -105,11 +106,12 @@ def test_an_unpaid_reservation_expires_and_the_ticket_is_for_sale_again(short_st
     assert buyer.locator("#card-element").count() == 0
     assert buyer.get_by_role("button", name="Cancel order").count() == 0
 
-    # The ticket is for sale again: on the home page, with Purchase on its page for someone else.
+    # The ticket is for sale again: among the tickets for sale, with Purchase on its page for someone else.
     wait_until(lambda: ticket_status(short_store.url, ticket_url) == "available", timeout=20,
                message="the ticket to be for sale again")
     other = new_page()
     sign_up(other, short_store.url, unique_email("other"))
+    other.goto(f"{short_store.url}/tickets")
     assert other.locator(".ticket-card", has_text=title).is_visible()
     other.goto(ticket_url)
     assert "Available" in other.inner_text(".facts")
