@@ -4,7 +4,7 @@ import os
 import secrets
 from pathlib import Path
 
-ALL_CONTEXTS = ("auth", "tickets", "orders", "payments")
+ALL_CONTEXTS = ("auth", "tickets", "orders", "payments", "notifications")
 
 # Every setting the application knows: name -> (parser, default). Documented in the README.
 _SETTINGS = {
@@ -47,6 +47,17 @@ _SETTINGS = {
     "EVENT_RETENTION_SECONDS": (float, 7 * 24 * 3600.0),
     "METRICS_TOKEN": (str, ""),
     "LOG_FORMAT": (str, "text"),
+    "MAIL_SERVER": (str, ""),
+    "MAIL_PORT": (int, 25),
+    "MAIL_USE_TLS": (bool, False),
+    "MAIL_USE_SSL": (bool, False),
+    "MAIL_USERNAME": (str, ""),
+    "MAIL_PASSWORD": (str, ""),
+    "MAIL_DEFAULT_SENDER": (str, "Ticketing <no-reply@ticketing.localhost>"),
+    "MAIL_MAX_ATTEMPTS": (int, 10),
+    "MAIL_BACKOFF_SECONDS": (float, 5.0),
+    "MAIL_EMBEDDED_PORT": (int, 8025),
+    "PUBLIC_URL": (str, ""),
     "RESALE_MAX_MARKUP_PERCENT": (int, 20),
 }
 

@@ -3,8 +3,9 @@
 #
 #   web     apply the migrations of the served CONTEXTS, then serve HTTP with gunicorn on 0.0.0.0:$PORT
 #   worker  run the Huey consumer, the sweep and (EVENT_TRANSPORT=nats) the NATS consumers
-#   all     both in one container; with nothing configured it also starts the embedded MongoDB (no MONGODB_URI)
-#           and the demo Stripe server (no STRIPE_SECRET_KEY, when payments is served)
+#   all     both in one container; with nothing configured it also starts the embedded MongoDB (no MONGODB_URI),
+#           the demo Stripe server (no STRIPE_SECRET_KEY, when payments is served) and a local SMTP server keeping
+#           the emails in the instance folder (no MAIL_SERVER, when notifications is served)
 #
 # SIGTERM or SIGINT stops the role cleanly: `all` forwards the signal to every process it started and waits for them.
 # Anything after the role is passed on to gunicorn (web, all) or ignored (worker).
@@ -38,6 +39,10 @@ serves_payments() {
     [[ -z "${CONTEXTS:-}" || ",${CONTEXTS// /}," == *",payments,"* ]]
 }
 
+serves_notifications() {
+    [[ -z "${CONTEXTS:-}" || ",${CONTEXTS// /}," == *",notifications,"* ]]
+}
+
 wait_for_port() {
     "$PYTHON" -c "import sys; from app.platform.embedded import wait_for_port; wait_for_port('127.0.0.1', int(sys.argv[1]), 30)" "$1"
 }
@@ -64,6 +69,13 @@ start_embedded_services() {
         "$PYTHON" -m app.platform.embedded mongo --path "$INSTANCE_PATH/mongo.sqlite" --port "$port" &
         services+=("$!")
         wait_for_port "$port"
+    fi
+    if [[ -z "${MAIL_SERVER:-}" ]] && serves_notifications; then
+        local mail_port="${MAIL_EMBEDDED_PORT:-8025}"
+        log "MAIL_SERVER is not set: emails stay on a local SMTP server on 127.0.0.1:$mail_port ($INSTANCE_PATH/mail)"
+        "$PYTHON" -m app.platform.smtp --dir "$INSTANCE_PATH/mail" --port "$mail_port" &
+        services+=("$!")
+        wait_for_port "$mail_port"
     fi
     if [[ -z "${STRIPE_SECRET_KEY:-}" ]] && serves_payments; then
         local port="${LOCALSTRIPE_PORT:-8420}"

@@ -13,6 +13,7 @@ import pytest  # noqa: E402
 import redis  # noqa: E402
 
 from app import activate, create_app  # noqa: E402
+from app.platform.embedded import free_port  # noqa: E402
 from tests.servers import start_mongo, start_worker  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +63,9 @@ def base_env(mongodb_uri, redis_url, tmp_path_factory):
         "DELIVERY_MAX_ATTEMPTS": "3",
         "LOG_LEVEL": "WARNING",
         "RATELIMIT_SIGNIN": "1000 per minute",
+        # Nothing listens there: emails of tests that do not start an SMTP server of their own go nowhere (and never
+        # to a `make run` store on this machine, which listens on the default port).
+        "MAIL_EMBEDDED_PORT": str(free_port()),
     }
 
 

@@ -121,7 +121,8 @@ class Store:
 
     # Settings the supervisor must not inherit: unset, it starts everything itself, as `make run` does.
     CONFIGURED = ("MONGODB_URI", "REDIS_URL", "STRIPE_SECRET_KEY", "SECRET_KEY", "STRIPE_PUBLISHABLE_KEY",
-                  "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE", "HUEY_NAME", "CONTEXTS", "EVENT_TRANSPORT")
+                  "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE", "HUEY_NAME", "CONTEXTS", "EVENT_TRANSPORT",
+                  "MAIL_SERVER", "PUBLIC_URL")
 
     def __init__(self, log_path, instance, **settings):
         self.port, self.mongo_port, self.stripe_port = free_port(), free_port(), free_port()
@@ -129,7 +130,9 @@ class Store:
         self.instance = Path(instance)
         self.log_path = Path(log_path)
         self.env = {k: v for k, v in os.environ.items() if k not in self.CONFIGURED}
+        self.mail_port = free_port()
         self.env.update(PORT=str(self.port), MONGODB_EMBEDDED_PORT=str(self.mongo_port),
+                        MAIL_EMBEDDED_PORT=str(self.mail_port),
                         LOCALSTRIPE_PORT=str(self.stripe_port), INSTANCE_PATH=str(self.instance), LOG_LEVEL="WARNING")
         self.env.update({k: str(v) for k, v in settings.items()})
         self.popen = None

@@ -19,6 +19,7 @@ class OrderCreated(Event):
     ticket_id: str
     price: int
     currency: str
+    title: str = ""  # the ticket's title as the buyer reserved it
     # The ticket's dated event, when it has one (`expires_at` is never later than its start).
     event_id: str | None = None
     event_name: str | None = None

@@ -65,7 +65,8 @@ def place_order(user_id, ticket_id, user_email=None):
         raise TicketAlreadyReservedError(field="ticketId") from None
     emit(OrderCreated(aggregate_id=str(order.id), version=order.version, user_id=user_id, status=order.status,
                       expires_at=iso_utc(order.expires_at), ticket_id=ticket_id, price=ticket.price,
-                      currency=ticket.currency, user_email=user_email, **shows.order_event_fields(event)))
+                      currency=ticket.currency, title=ticket.title, user_email=user_email,
+                      **shows.order_event_fields(event)))
     # Only a committed order gets a timer; the sweep finds the order again if Huey loses it.
     work.enqueue_after_commit("orders.expire_order", str(order.id), eta=order.expires_at)
     metrics.count_after_commit(metrics.orders, outcome="placed")

@@ -28,3 +28,4 @@ class PaymentRefunded(Event):
     refund_id: str
     amount: int
     currency: str
+    reason: str = ""  # why: "duplicate payment", "order expired", "order cancelled", "order already paid", ...

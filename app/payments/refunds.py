@@ -94,7 +94,8 @@ def record_refund_success(refund_id, stripe_refund_id):
     work.update(refund, status="succeeded", stripe_refund_id=stripe_refund_id, finished_at=utcnow(),
                 failure_message=None, lease_until=None)
     emit(PaymentRefunded(aggregate_id=refund_id, version=refund.version, order_id=refund.order_id,
-                         refund_id=stripe_refund_id, amount=refund.amount, currency=refund.currency))
+                         refund_id=stripe_refund_id, amount=refund.amount, currency=refund.currency,
+                         reason=refund.reason))
     return refund
 
 

@@ -1,7 +1,8 @@
 """The `make run` supervisor: start what is not configured, migrate, then run the worker and gunicorn.
 
 Unset MONGODB_URI → the embedded MongoDB wire server (data in the instance folder). Unset STRIPE_SECRET_KEY → demo
-payments against a local localstripe. SIGINT or SIGTERM stops every child, web and worker first, and leaves no
+payments against a local localstripe. Unset MAIL_SERVER → a local SMTP server keeping each message in the instance
+folder (shown at /dev/mail in demo mode). SIGINT or SIGTERM stops every child, web and worker first, and leaves no
 orphans (each child also gets SIGTERM from the kernel if this supervisor dies).
 """
 
@@ -15,7 +16,7 @@ import time
 from pathlib import Path
 
 from app import config as settings
-from app.platform import localstripe
+from app.platform import localstripe, smtp
 from app.platform.embedded import wait_for_port
 
 _PR_SET_PDEATHSIG = 1
@@ -106,6 +107,13 @@ def main():
                                          f"http://127.0.0.1:{config['PORT']}/api/payments/webhook",
                                          localstripe.effective_settings(config)["webhook_secret"])
             print(f"demo payments: localstripe at {stripe_server.url}", flush=True)
+        if not env.get("MAIL_SERVER") and "notifications" in config["CONTEXTS"]:
+            port = config["MAIL_EMBEDDED_PORT"]
+            folder = smtp.mailbox_dir(instance)
+            mail = supervisor.spawn("mail", [python, "-m", "app.platform.smtp", "--dir", str(folder),
+                                             "--port", str(port)])
+            wait_for_port("127.0.0.1", port, timeout=30, process=mail)
+            print(f"demo mail: SMTP at 127.0.0.1:{port}, messages kept in {folder}", flush=True)
         flask = [python, "-m", "flask", "--app", "wsgi"]
         supervisor.run_step("migrations", [*flask, "db", "upgrade"])
         if "tickets" in config["CONTEXTS"] and "auth" in config["CONTEXTS"]:

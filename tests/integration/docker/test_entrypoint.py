@@ -24,7 +24,7 @@ def role_env(base_env, tmp_path):
     def make(**overrides):
         return env_for(base_env, PYTHON=sys.executable, HUEY_NAME=f"ticketing-entrypoint-{uuid.uuid4().hex[:8]}",
                        INSTANCE_PATH=tmp_path / "instance", PORT=free_port(), WEB_WORKERS=1, LOG_LEVEL="INFO",
-                       **overrides)
+                       MAIL_EMBEDDED_PORT=free_port(), **overrides)
 
     return make
 
@@ -96,8 +96,8 @@ def test_web_role_migrates_serves_and_stops_on_sigterm(role_env, run_role):
     wait_until(lambda: _group_is_empty(proc), timeout=10, message="no process left")
 
 
-def test_all_role_with_nothing_configured_runs_everything_and_forwards_sigterm(role_env, run_role):
-    """Start embedded MongoDB, demo Stripe, web and worker in one container; SIGTERM to PID 1 stops them all."""
+def test_all_role_with_nothing_configured_runs_everything_and_forwards_sigterm(role_env, run_role, tmp_path):
+    """Start embedded MongoDB, demo Stripe, local SMTP, web and worker in one container; SIGTERM stops them all."""
     env = role_env(MONGODB_URI="", MONGODB_EMBEDDED_PORT=free_port(), LOCALSTRIPE_PORT=free_port(),
                    STRIPE_SECRET_KEY="")
     proc = run_role("all", env)
@@ -109,6 +109,8 @@ def test_all_role_with_nothing_configured_runs_everything_and_forwards_sigterm(r
                           timeout=10)
     assert signup.status_code == 201, signup.text
     assert requests.get(f"http://127.0.0.1:{env['LOCALSTRIPE_PORT']}/js.stripe.com/v3/", timeout=5).ok
+    # No MAIL_SERVER: the welcome email lands on the container's own SMTP server, in the instance folder.
+    wait_until(lambda: list((tmp_path / "instance" / "mail").glob("*.eml")), timeout=30, message="the welcome email")
 
     status, seconds = _terminate(proc)
 

@@ -2,9 +2,8 @@
 
 import threading
 
+from app.config import ALL_CONTEXTS as CONTEXTS
 from migrations.runner import discover, status, upgrade
-
-CONTEXTS = ("auth", "tickets", "orders", "payments")
 
 
 def test_migrations_are_recorded_and_a_second_run_applies_nothing(app, db):
