@@ -1,5 +1,6 @@
 """The ticketing application factory: the one composition root of the modular monolith."""
 
+import functools
 import importlib
 import os
 
@@ -27,9 +28,15 @@ def create_app(config=None):
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=app.config["SESSION_COOKIE_SECURE"],
+        # A session lasts SESSION_LIFETIME_SECONDS from sign-in (app.platform.identity checks it); the cookie is not
+        # renewed by use, so it expires then too.
+        PERMANENT_SESSION_LIFETIME=app.config["SESSION_LIFETIME_SECONDS"],
+        SESSION_REFRESH_EACH_REQUEST=False,
         MAX_CONTENT_LENGTH=64 * 1024,
         WTF_CSRF_TIME_LIMIT=None,
-        RATELIMIT_STORAGE_URI=app.config["REDIS_URL"] or "memory://",
+        # Counters every worker and process shares: Redis if there is one, else the database (never per-process memory).
+        RATELIMIT_STORAGE_URI=app.config["REDIS_URL"] or app.config["MONGODB_URI"],
+        RATELIMIT_STORAGE_OPTIONS={} if app.config["REDIS_URL"] else _rate_limit_collections(app.config),
         RATELIMIT_HEADERS_ENABLED=True,
         # Redis down must not turn sign-in into a 500: count in this process's memory until it is back.
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
@@ -53,6 +60,17 @@ def create_app(config=None):
     return app
 
 
+def _rate_limit_collections(config):
+    # The `limits` library's MongoDB storage, in the app's own database (its TTL indexes come from migration 0007).
+    from urllib.parse import urlsplit
+
+    return {"database_name": urlsplit(config["MONGODB_URI"]).path.lstrip("/") or "ticketing",
+            "counter_collection_name": "platform_rate_limits",
+            "window_collection_name": "platform_rate_limit_windows",
+            "serverSelectionTimeoutMS": config["MONGODB_TIMEOUT_MS"], "connectTimeoutMS": config["MONGODB_TIMEOUT_MS"],
+            "tz_aware": True}
+
+
 def _trust_proxies(app):
     # Behind N reverse proxies (the split deployment's gateway), take the client's address and scheme from their
     # X-Forwarded-* headers, so rate limits count clients rather than the proxy. Off by default: never trust a
@@ -74,11 +92,15 @@ def _init_extensions(app):
     mongo.init_app(app)
     huey.init_app(app)
     csrf.init_app(app)
+    # Registered before the limiter's own hook so that it runs after it (Flask runs them in reverse): the headers then
+    # describe the limit closest to refusing, once this request's counts are in.
+    app.after_request(functools.partial(http.report_tightest_rate_limit, limiter))
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(identity.load_user)
     login_manager.unauthorized_handler(_unauthorized)
     slots.init_app(app)
+    http.install_security_headers(app)
 
 
 def _unauthorized():

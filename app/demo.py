@@ -36,7 +36,7 @@ EVENTS = [
     ("linus@demo.example", "Glastonbury Festival", "Worthy Farm", "Pilton", "Europe/London", 40, "10:00",
      [("linus@demo.example", "Weekend pass", "335.00"), ("grace@demo.example", "Weekend pass with campervan",
                                                           "480.00")]),
-    ("linus@demo.example", "Comedy Cellar — 9:30 pm show", "Comedy Cellar", "New York", "America/New_York", None,
+    ("linus@demo.example", "Comedy Cellar — late-night set", "Comedy Cellar", "New York", "America/New_York", None,
      None, [("linus@demo.example", "General admission", "25.00"), ("grace@demo.example", "Front table", "40.00")]),
 ]
 

@@ -82,6 +82,31 @@ def search_latency(base, words):
              "requests": len(xs)} for xs in (cold, warm)]
 
 
+def plans(store, event_id, word):
+    """Return {shape: what the server's planner does} for each query shape of the catalogue (explain())."""
+    from app.tickets.queries import EVENT_ORDER, TICKET_ORDER
+
+    db, now = store.db(), datetime.now(UTC)
+    for_sale = {"status": "available", "on_sale_until": {"$gt": now}}
+    shapes = {
+        "events upcoming": ("tickets_events", {"starts_at": {"$gt": now}}, EVENT_ORDER),
+        "events q": ("tickets_events", {"starts_at": {"$gt": now}, "keywords": {"$all": [word]}}, EVENT_ORDER),
+        "events city": ("tickets_events", {"starts_at": {"$gt": now}, "city_key": "london"}, EVENT_ORDER),
+        "tickets newest": ("tickets_tickets", for_sale, TICKET_ORDER["-created"]),
+        "tickets q price": ("tickets_tickets", for_sale | {"keywords": {"$all": [word]}}, TICKET_ORDER["price"]),
+        "tickets price range": ("tickets_tickets", for_sale | {"price": {"$gte": 5000, "$lte": 9000}},
+                                TICKET_ORDER["price"]),
+        "tickets date": ("tickets_tickets", for_sale, TICKET_ORDER["date"]),
+        "tickets of an event": ("tickets_tickets", {"event_id": event_id}, None),
+    }
+    out = {}
+    for shape, (collection, spec, sort) in shapes.items():
+        explained = db[collection].find(spec, sort=sort, limit=20).explain()
+        details = explained.get("details") or {}
+        out[shape] = details.get("engine_details") or explained.get("queryPlanner", {}).get("winningPlan")
+    return out
+
+
 def run(store, seconds=10, connections=8, events=EVENTS, tickets=TICKETS):
     """Measure the catalogue's reads against /healthz; print and record the figures.
 
@@ -99,8 +124,10 @@ def run(store, seconds=10, connections=8, events=EVENTS, tickets=TICKETS):
     results = {key: wrk(base + path, seconds=seconds, connections=connections) for key, path in paths.items()}
     ceiling = results["ceiling_healthz"]["rps"]
     cold, warm = search_latency(base, [*WORDS, *(w[:3] for w in WORDS)])
+    explained = plans(store, event_id, word)
     figures = {"events": events, "tickets": tickets, "seconds_per_url": seconds, "connections": connections,
-               "paths": paths, "target_ratio": TARGET, "search_price_cold": cold, "search_price_warm": warm}
+               "paths": paths, "target_ratio": TARGET, "search_price_cold": cold, "search_price_warm": warm,
+               "plans": explained}
     for key, result in results.items():
         figures[key] = result if key == "ceiling_healthz" else result | {"ratio_to_ceiling": ratio(result["rps"],
                                                                                                    ceiling)}
@@ -115,6 +142,8 @@ def run(store, seconds=10, connections=8, events=EVENTS, tickets=TICKETS):
     met = all((figures[key]["ratio_to_ceiling"] or 0) >= TARGET for key in ("home", "api_events_q",
                                                                            "api_tickets_event"))
     rows.append(("target", f"each >= {TARGET:.0%} of ceiling: {'met' if met else 'MISSED'}"))
+    for shape, plan in explained.items():
+        rows.append((f"plan: {shape}", "; ".join(plan) if isinstance(plan, list) else str(plan)[:200]))
     report(f"browse ({tickets} tickets over {events} events, wrk {connections} connections, {seconds}s per URL)",
            rows)
     record("browse", figures)

@@ -66,6 +66,8 @@ def base_env(mongodb_uri, redis_url, tmp_path_factory):
         # Nothing listens there: emails of tests that do not start an SMTP server of their own go nowhere (and never
         # to a `make run` store on this machine, which listens on the default port).
         "MAIL_EMBEDDED_PORT": str(free_port()),
+        "RATELIMIT_SIGNIN_ACCOUNT": "5000 per minute",
+        "RATELIMIT_SIGNUP": "100000 per hour",
     }
 
 

@@ -108,10 +108,12 @@ def sign_in(client, user_id=None, email=None):
 
     from bson import ObjectId
 
+    from app.platform.identity import new_session_values
+
     user_id = user_id or str(ObjectId())
     with client.session_transaction() as session:
         session["_user_id"] = user_id
-        session["user_email"] = email or f"user-{uuid.uuid4().hex[:8]}@example.com"
+        session.update(new_session_values(email or f"user-{uuid.uuid4().hex[:8]}@example.com"))
         session["_fresh"] = True
     return user_id
 

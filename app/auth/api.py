@@ -11,7 +11,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 from app.platform.http import json_body
 
 from . import services
-from .limits import limit_signin
+from .limits import limit_signin, limit_signup
 from .sessions import sign_in, sign_out
 
 bp = Blueprint("auth_api", __name__, url_prefix="/api/users")
@@ -27,6 +27,7 @@ def _route(rule, spellings, **options):
 
 
 @_route("/signup", ["/signUp"], methods=["POST"])
+@limit_signup
 def signup():
     """Create an account from {email, password}, sign it in and answer 201 {id, email}."""
     body = json_body()

@@ -28,7 +28,7 @@ class SigninForm(FlaskForm):
 
     email = EmailField("Email", validators=[_check(rules.email_problem, rules.normalise_email)])
     password = PasswordField(
-        "Password", validators=[_check(lambda p: None if p else rules.PASSWORD_MISSING, rules.clean_password)])
+        "Password", validators=[_check(rules.signin_password_problem, rules.clean_password)])
 
 
 class SignoutForm(FlaskForm):

@@ -7,6 +7,12 @@ PASSWORD_MAX = 20
 EMAIL_INVALID = "Email must be valid"
 PASSWORD_LENGTH = f"Password must be between {PASSWORD_MIN} and {PASSWORD_MAX} characters"
 PASSWORD_MISSING = "You must supply a password"
+PASSWORD_INVALID_TEXT = "Password must be valid text"
+
+
+def is_valid_text(text):
+    """Return whether text can be stored and hashed: no lone UTF-16 surrogate (JSON can spell one, "\\ud800")."""
+    return text.isascii() or not any("\ud800" <= c <= "\udfff" for c in text)
 
 
 def normalise_email(raw):
@@ -21,7 +27,7 @@ def clean_password(raw):
 
 def email_problem(email):
     """Return why a normalised email is unacceptable, or None."""
-    if not email:
+    if not email or not is_valid_text(email):
         return EMAIL_INVALID
     try:
         validate_email(email, check_deliverability=False)
@@ -32,9 +38,18 @@ def email_problem(email):
 
 def new_password_problem(password):
     """Return why a trimmed password is unacceptable for a new account, or None."""
+    if not is_valid_text(password):
+        return PASSWORD_INVALID_TEXT
     if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
         return PASSWORD_LENGTH
     return None
+
+
+def signin_password_problem(password):
+    """Return why a trimmed password cannot even be checked at sign-in, or None."""
+    if not password:
+        return PASSWORD_MISSING
+    return None if is_valid_text(password) else PASSWORD_INVALID_TEXT
 
 
 def signup_problems(email, password):
@@ -45,5 +60,5 @@ def signup_problems(email, password):
 
 def signin_problems(email, password):
     """Return {field: message} for every bad field of a sign-in (normalised email, trimmed password)."""
-    problems = {"email": email_problem(email), "password": None if password else PASSWORD_MISSING}
+    problems = {"email": email_problem(email), "password": signin_password_problem(password)}
     return {field: message for field, message in problems.items() if message}

@@ -5,13 +5,14 @@ import functools
 from pymongo.errors import DuplicateKeyError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.platform import identity
 from app.platform.errors import ValidationError
 from app.platform.events import emit
 from app.platform.uow import current, transactional
 
 from . import rules
 from .errors import EmailInUseError, InvalidCredentialsError
-from .events import UserRegistered
+from .events import SessionEnded, UserRegistered
 from .models import User
 
 
@@ -63,3 +64,11 @@ def authenticate(email, password):
 @functools.cache
 def _dummy_hash():
     return hash_password("not-a-real-password")
+
+
+@transactional
+def end_session(session_key, user_id, expires_at):
+    """Record that a signed-in session ended, here at once and, through SessionEnded, in every other context."""
+    identity.record_ended_session(session_key, user_id, expires_at)
+    emit(SessionEnded(aggregate_id=session_key, version=0, user_id=user_id or "",
+                      expires_at=expires_at.isoformat(timespec="seconds")))

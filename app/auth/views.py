@@ -10,7 +10,7 @@ from app.platform.errors import ValidationError
 from . import services
 from .errors import EmailInUseError, InvalidCredentialsError
 from .forms import SigninForm, SignoutForm, SignupForm
-from .limits import limit_signin
+from .limits import limit_signin, limit_signup
 from .sessions import sign_in, sign_out
 
 bp = Blueprint("auth", __name__, url_prefix="/auth", template_folder="templates")
@@ -38,6 +38,7 @@ def _next_path():
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@limit_signup
 def signup():
     """Show the sign-up form; create the account and sign it in."""
     form = SignupForm()

@@ -41,3 +41,8 @@ class EventStartedError(DomainError):
     """The ticket's event has started: there is nothing left to reserve."""
 
     message = "The event has already started"
+class ReservationLimitReachedError(DomainError):
+    """The buyer already holds as many unpaid orders as one buyer may (MAX_ACTIVE_ORDERS_PER_BUYER)."""
+
+    def __init__(self, limit):
+        super().__init__(f"You can hold at most {limit} reservations at a time")

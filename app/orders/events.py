@@ -9,7 +9,9 @@ from app.platform.events import Event
 class OrderCreated(Event):
     """A buyer reserved an available ticket (version 0); it must be paid before `expires_at` (ISO 8601, UTC).
 
-    Never fires for a ticket that already has an active order, nor for a ticket whose event has started.
+    `title`, `price` and `currency` are the ticket as orders' replica showed it to the buyer: the tickets context
+    accepts the reservation only if its ticket still reads the same (`title` is None in events from before it was
+    carried). Never fires for a ticket that already has an active order, nor for a ticket whose event has started.
     """
 
     type = "orders.order_created.v1"
@@ -19,7 +21,7 @@ class OrderCreated(Event):
     ticket_id: str
     price: int
     currency: str
-    title: str = ""  # the ticket's title as the buyer reserved it
+    title: str | None = None  # the ticket's title as the buyer reserved it (None in older events)
     # The ticket's dated event, when it has one (`expires_at` is never later than its start).
     event_id: str | None = None
     event_name: str | None = None
@@ -31,8 +33,9 @@ class OrderCreated(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class OrderCancelled(Event):
-    """An unpaid order ended: the buyer cancelled it or it expired (`reason`: cancelled or expired; an order also
-    expires when its ticket's event starts), or its ticket's resale was withdrawn before it was paid (`withdrawn`).
+    """An unpaid order ended: the buyer cancelled it, it expired, tickets refused it because the seller changed the
+    ticket before the reservation reached it, or the ticket's resale was withdrawn before it was paid (`reason`:
+    cancelled, expired, ticket changed or withdrawn). An order also expires when its ticket's event starts.
 
     Never fires for a paid (complete) order, nor twice for one order.
     """
@@ -56,7 +59,8 @@ class OrderCompleted(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class OrderPaymentRejected(Event):
-    """A payment arrived for an order that is no longer payable (cancelled or expired); it must be refunded.
+    """A payment arrived for an order that is no longer payable (cancelled, expired, ticket changed, already paid);
+    it must be refunded.
 
     `aggregate_id`/`version` are the order's, unchanged by this event (the order itself did not change).
     """

@@ -1,8 +1,17 @@
 """Reactions of the orders context to other contexts' events: the tickets replica, and payments."""
 
+from app.auth.events import SessionEnded
 from app.payments.events import PaymentSucceeded
+from app.platform import identity
 from app.platform.dispatcher import version_ordered
-from app.tickets.events import ETicketIssued, EventScheduled, EventUpdated, TicketCreated, TicketUpdated
+from app.tickets.events import (
+    ETicketIssued,
+    EventScheduled,
+    EventUpdated,
+    TicketCreated,
+    TicketReservationRefused,
+    TicketUpdated,
+)
 
 from . import services
 
@@ -15,6 +24,7 @@ def replicate_ticket(event):
                            order_id=event.order_id, event_id=event.event_id, starts_at=event.starts_at)
 
 
+@version_ordered  # a redelivered version changes nothing and so queues no timer either
 def replicate_event(event):
     """Apply a dated event's new version to orders' replica of the events (their start above all)."""
     services.record_event(event.aggregate_id, event.version, name=event.name, venue=event.venue, city=event.city,
@@ -26,6 +36,16 @@ def complete_paid_order(event):
     services.complete_order(event.order_id, event.aggregate_id, paid_at=event.occurred_at)
 
 
+def cancel_refused_order(event: TicketReservationRefused):
+    """Cancel the order tickets refused (the ticket changed before the reservation reached it)."""
+    services.cancel_for_changed_ticket(event.order_id, event.aggregate_id)
+
+
+def forget_ended_session(event: SessionEnded):
+    """Answer a signed-out session's cookie as signed out here too."""
+    identity.record_ended_session(event.aggregate_id, event.user_id, event.expires_at)
+
+
 def remember_eticket(event):
     """Keep the e-ticket code issued for a completed order, to show its buyer."""
     services.record_eticket(event.order_id, event.code)
@@ -35,6 +55,8 @@ HANDLERS = {
     TicketCreated.type: [replicate_ticket],
     TicketUpdated.type: [replicate_ticket],
     PaymentSucceeded.type: [complete_paid_order],
+    TicketReservationRefused.type: [cancel_refused_order],
+    SessionEnded.type: [forget_ended_session],
     EventScheduled.type: [replicate_event],
     EventUpdated.type: [replicate_event],
     ETicketIssued.type: [remember_eticket],

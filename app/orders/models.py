@@ -7,6 +7,10 @@ from app.platform.documents import Document, VersionedDocument, utcnow
 CREATED, CANCELLED, AWAITING_PAYMENT, COMPLETE = "created", "cancelled", "awaiting:payment", "complete"
 STATUSES = (CREATED, CANCELLED, AWAITING_PAYMENT, COMPLETE)
 UNPAID = (CREATED, AWAITING_PAYMENT)
+# Why an unpaid order ended: the buyer cancelled it, its time ran out, the seller changed the ticket before tickets
+# accepted the reservation, or the holder withdrew the ticket's resale before tickets accepted it.
+CANCELLED_BY_BUYER, EXPIRED, TICKET_CHANGED, WITHDRAWN = "cancelled", "expired", "ticket changed", "withdrawn"
+CANCEL_REASONS = (CANCELLED_BY_BUYER, EXPIRED, TICKET_CHANGED, WITHDRAWN)
 
 
 class TicketSnapshot(me.EmbeddedDocument):
@@ -33,7 +37,7 @@ class Order(VersionedDocument):
     ticket_id = me.StringField(required=True)
     ticket = me.EmbeddedDocumentField(TicketSnapshot, required=True)
     active = me.BooleanField(required=True, default=True)
-    cancel_reason = me.StringField(null=True, choices=("cancelled", "expired", "withdrawn"))
+    cancel_reason = me.StringField(null=True, choices=CANCEL_REASONS)
     payment_id = me.StringField(null=True)
     created_at = me.DateTimeField(required=True, default=utcnow)
     event_id = me.StringField(null=True)  # the dated event of the ticket: the order cannot outlive its start
@@ -68,3 +72,15 @@ class EventReplica(Document):
     starts_at = me.DateTimeField(required=True)
     utc_offset = me.IntField(required=True, default=0)
     version = me.IntField(required=True)
+
+
+class BuyerHolds(Document):
+    """The unpaid orders one buyer holds: at most MAX_ACTIVE_ORDERS_PER_BUYER ids, enforced by a conditional update.
+
+    An order's id is pushed in the transaction that places it, only while the array is shorter than the limit, and
+    pulled in the transaction that ends it (paid or cancelled), so concurrent reservations cannot exceed the limit.
+    """
+
+    meta = {"collection": "orders_buyer_holds"}
+    id = me.StringField(primary_key=True)  # the buyer's user id
+    order_ids = me.ListField(me.StringField(), default=list)

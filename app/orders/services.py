@@ -9,6 +9,7 @@ from pymongo.errors import DuplicateKeyError
 
 from app.platform import metrics
 from app.platform.documents import as_utc, utcnow
+from app.platform.errors import EventNotReadyError
 from app.platform.events import emit
 from app.platform.replicas import apply_in_order
 from app.platform.uow import current, transactional
@@ -18,6 +19,7 @@ from .errors import (
     OrderAlreadyPaidError,
     OrderNotFoundError,
     OrderNotOwnedError,
+    ReservationLimitReachedError,
     TicketAlreadyReservedError,
     TicketAlreadySoldError,
     TicketNotFoundError,
@@ -28,7 +30,10 @@ from .models import (
     CANCELLED,
     COMPLETE,
     CREATED,
+    TICKET_CHANGED,
     UNPAID,
+    WITHDRAWN,
+    BuyerHolds,
     Order,
     TicketReplica,
     TicketSnapshot,
@@ -53,11 +58,12 @@ def place_order(user_id, ticket_id, user_email=None):
     now = _now_ms()
     event = shows.event_of(ticket, now)  # refuses a ticket whose event has started
     order = Order(
-        user_id=user_id, status=CREATED, ticket_id=ticket_id, active=True, created_at=now,
+        id=ObjectId(), user_id=user_id, status=CREATED, ticket_id=ticket_id, active=True, created_at=now,
         expires_at=shows.expiry(now + timedelta(seconds=current_app.config["ORDER_EXPIRATION_SECONDS"]), event),
         ticket=TicketSnapshot(id=ticket_id, title=ticket.title, price=ticket.price, currency=ticket.currency),
         event_id=ticket.event_id, user_email=user_email,
     )
+    _take_hold(user_id, str(order.id))
     try:
         # The invariant lives in the database: a unique index on ticket_id over active orders. No read-then-write.
         work.insert(order)
@@ -132,11 +138,32 @@ def complete_order(order_id, payment_id, paid_at=None):
     if shows.started(order, paid_at):  # money that came once the show began buys nothing: it goes back
         _reject_payment(order, payment_id, "event started")
         return False
+    ticket = current().get(TicketReplica, id=order.ticket_id)
+    if ticket is None or ticket.order_id != str(order.id):
+        # Tickets has not accepted this reservation yet: it may still refuse it (the ticket changed under the buyer),
+        # and then this money must go back. Wait for its answer; the order never completes at a stale price.
+        raise EventNotReadyError(f"order {order.id}: tickets has not accepted the reservation of {order.ticket_id}")
     # Paid before the timer ran, even if just past expires_at: the money is in and the ticket is still ours.
     current().update(order, status=COMPLETE, payment_id=payment_id)
+    _release_hold(order)
     emit(OrderCompleted(aggregate_id=str(order.id), version=order.version, user_id=order.user_id,
                         ticket_id=order.ticket_id, payment_id=payment_id, user_email=order.user_email))
     metrics.count_after_commit(metrics.orders, outcome="completed")
+    return True
+
+
+@transactional
+def cancel_for_changed_ticket(order_id, ticket_id):
+    """Cancel an unpaid order tickets refused because the ticket changed before the reservation reached it."""
+    order = current().get(Order, id=ObjectId(order_id)) if ObjectId.is_valid(order_id) else None
+    if order is None or order.ticket_id != ticket_id:
+        log.error("tickets refused order %s for ticket %s, which orders does not know", order_id, ticket_id)
+        return False
+    if order.status not in UNPAID:
+        if order.status == COMPLETE:  # cannot happen: an order completes only once tickets accepted it
+            log.error("tickets refused order %s, which is already paid", order_id)
+        return False
+    _cancel(order, TICKET_CHANGED)
     return True
 
 
@@ -175,7 +202,7 @@ def _give_slot_back(ticket_id, order_id):
     if holder is not None and holder.status == COMPLETE:
         return
     if holder is not None:
-        _cancel(holder, "withdrawn")
+        _cancel(holder, WITHDRAWN)
     work.collection(Order).update_one({"_id": ObjectId(order_id), "ticket_id": ticket_id, "status": COMPLETE},
                                       {"$set": {"active": True}}, session=work.session)
 
@@ -191,6 +218,25 @@ def record_eticket(order_id, code):
     return result.modified_count == 1
 
 
+def _take_hold(user_id, order_id):
+    # One conditional write, no read first: the order's id joins the buyer's holds only while fewer than the limit
+    # are there. At the limit the filter matches nothing and the upsert collides with the buyer's document on _id.
+    limit = current_app.config["MAX_ACTIVE_ORDERS_PER_BUYER"]
+    work = current()
+    try:
+        work.collection(BuyerHolds).update_one(
+            {"_id": user_id, f"order_ids.{max(limit, 1) - 1}": {"$exists": False}},
+            {"$push": {"order_ids": order_id}}, upsert=True, session=work.session)
+    except DuplicateKeyError:
+        raise ReservationLimitReachedError(limit) from None
+
+
+def _release_hold(order):
+    work = current()
+    work.collection(BuyerHolds).update_one({"_id": order.user_id}, {"$pull": {"order_ids": str(order.id)}},
+                                           session=work.session)
+
+
 record_event = shows.record_event
 
 
@@ -201,6 +247,7 @@ def iso_utc(moment):
 
 def _cancel(order, reason):
     current().update(order, status=CANCELLED, active=False, cancel_reason=reason)
+    _release_hold(order)
     metrics.count_after_commit(metrics.orders, outcome="expired" if reason == "expired" else "cancelled")
     emit(OrderCancelled(aggregate_id=str(order.id), version=order.version, user_id=order.user_id,
                         ticket_id=order.ticket_id, reason=reason))

@@ -69,7 +69,8 @@ def place():
     try:
         order = services.place_order(current_user.id, ticket_id, current_user.email)
     except DomainError as exc:
-        flash(exc.message, "error")
+        # Shown beside the ticket page's Purchase button (the "purchase-error" category), not in the page's flashes.
+        flash(exc.message, "purchase-error")
         return redirect(back)
     flash("The ticket is reserved for you. Pay before the time runs out.", "success")
     return redirect(url_for("orders.show", order_id=str(order.id)))

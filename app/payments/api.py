@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from app.platform.http import json_body
 
-from . import services
+from . import services, webhooks
 
 bp = Blueprint("payments_api", __name__, url_prefix="/api/payments")
 
@@ -26,5 +26,5 @@ def create_payment():
 @bp.post("/webhook")
 def webhook():
     """Apply a signed Stripe event once (400 if the signature does not verify; 5xx makes Stripe retry)."""
-    outcome = services.handle_webhook(request.get_data(), request.headers.get("Stripe-Signature"))
+    outcome = webhooks.handle_webhook(request.get_data(), request.headers.get("Stripe-Signature"))
     return jsonify({"received": True, "outcome": outcome})

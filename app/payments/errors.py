@@ -1,6 +1,11 @@
 """Refusals of the payments context."""
 
-from app.platform.errors import DomainError, NotAuthorizedError, NotFoundError
+from app.platform.errors import (
+    DomainError,
+    NotAuthorizedError,
+    NotFoundError,
+    ValidationError,
+)
 
 
 class OrderNotFoundError(NotFoundError):
@@ -66,3 +71,10 @@ class PaymentProviderError(DomainError):
 
     status_code = 502
     message = "The payment provider refused the payment"
+
+
+class WebhookSignatureError(ValidationError):
+    """The webhook body is not signed with our secret, or its signature is too old or dated in the future."""
+
+    def __init__(self):
+        super().__init__({"Stripe-Signature": "Invalid or expired webhook signature"})

@@ -21,7 +21,11 @@ class PaymentSucceeded(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class PaymentRefunded(Event):
-    """Money for an order that could no longer be paid was refunded through Stripe."""
+    """Money an order could not take was refunded through Stripe (once per payment).
+
+    `reason` says why, in words shown to the buyer: "order cancelled", "duplicate payment", "amount mismatch" (the
+    money received was not the order's price in its currency), or "order <why orders rejected it>".
+    """
 
     type = "payments.payment_refunded.v1"
     order_id: str

@@ -1,11 +1,13 @@
 """Reactions of the payments context to orders' events: keep the replica of orders, refund rejected payments."""
 
+from app.auth.events import SessionEnded
 from app.orders.events import (
     OrderCancelled,
     OrderCompleted,
     OrderCreated,
     OrderPaymentRejected,
 )
+from app.platform import identity
 from app.platform.dispatcher import version_ordered
 
 from . import refunds, services
@@ -35,9 +37,15 @@ def on_order_payment_rejected(event: OrderPaymentRejected):
     refunds.refund_payment(event.payment_id, f"order {event.reason}")
 
 
+def forget_ended_session(event: SessionEnded):
+    """Answer a signed-out session's cookie as signed out here too."""
+    identity.record_ended_session(event.aggregate_id, event.user_id, event.expires_at)
+
+
 HANDLERS = {
     OrderCreated.type: [on_order_created],
     OrderCancelled.type: [on_order_cancelled],
     OrderCompleted.type: [on_order_completed],
     OrderPaymentRejected.type: [on_order_payment_rejected],
+    SessionEnded.type: [forget_ended_session],
 }

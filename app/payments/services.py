@@ -32,7 +32,7 @@ from .errors import (
     PaymentTokenInvalidError,
 )
 from .events import PaymentSucceeded
-from .models import Payment, PaymentOrder, Refund, WebhookEvent
+from .models import Payment, PaymentOrder, Refund
 from .refunds import open_refund
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,8 @@ def pay_for_order(order_id, user_id, token):
     problems = {}
     if not isinstance(order_id, str) or not order_id.strip():
         problems["orderId"] = "orderId is required"
+    elif not ObjectId.is_valid(order_id.strip()):
+        raise OrderNotFoundError()  # only a well-formed id ever reaches a query
     if not isinstance(token, str) or not token.startswith(("pm_", "tok_")) or len(token) > 255:
         problems["token"] = PaymentTokenInvalidError.message
     if problems:
@@ -139,7 +141,7 @@ def _intent_id_of_error(exc):
 def _settle(payment_id, intent):
     """Record what Stripe answered for an attempt; return (payment, client_secret when the buyer must act)."""
     if intent.status == "succeeded":
-        return record_payment_success(payment_id, intent.id), None
+        return record_payment_success(payment_id, intent.id, intent.amount, intent.currency), None
     if intent.status in _FAILED_INTENT_STATUSES:
         message = _intent_failure_message(intent) or "Your card was declined."
         record_payment_failure(payment_id, message, intent.id)
@@ -177,8 +179,9 @@ def record_payment_failure(payment_id, message, stripe_id=None):
 
 
 @transactional
-def record_payment_success(payment_id, stripe_id):
-    """Record that Stripe took the money for an attempt, once; emit PaymentSucceeded or refund if it is unwanted."""
+def record_payment_success(payment_id, stripe_id, amount, currency):
+    """Record that Stripe took `amount` `currency` for an attempt, once; emit PaymentSucceeded, or refund it if the
+    order cannot take it (paid by another attempt, cancelled, or not the order's price)."""
     work = current()
     payment = work.get(Payment, id=ObjectId(payment_id))
     if payment is None or payment.status == "succeeded":
@@ -186,13 +189,20 @@ def record_payment_success(payment_id, stripe_id):
     others = work.find(Payment, {"order_id": payment.order_id, "holds_slot": True, "_id": {"$ne": payment.id}},
                        limit=1)
     order = work.get(PaymentOrder, id=payment.order_id)
+    currency = currency.upper()
+    # The order is paid only by exactly its price in its currency; any other sum goes back and the order stays payable.
+    mismatch = order is None or (amount, currency) != (order.amount, order.currency.upper())
     work.update(payment, status="succeeded", stripe_id=stripe_id, failure_message=None, finished_at=utcnow(),
-                holds_slot=None if others else True)
+                amount=amount, currency=currency, holds_slot=None if others or mismatch else True)
     if others:
         # The order is paid (or being paid) by another attempt: this money must go back.
         open_refund(payment, "duplicate payment")
     elif order is not None and order.status == "cancelled":
         open_refund(payment, "order cancelled")
+    elif mismatch:
+        log.warning("payment %s brought %s %s for order %s, which costs %s: refunding it", payment_id, amount,
+                    currency, payment.order_id, None if order is None else f"{order.amount} {order.currency}")
+        open_refund(payment, "amount mismatch")
     else:
         emit(PaymentSucceeded(aggregate_id=str(payment.id), version=payment.version, order_id=payment.order_id,
                               stripe_id=stripe_id, amount=payment.amount, currency=payment.currency))
@@ -209,76 +219,11 @@ def sync_payment(payment_id):
     except stripe.APIConnectionError:
         raise PaymentProviderUnavailableError() from None
     if intent.status == "succeeded":
-        return record_payment_success(payment_id, intent.id), None
+        return record_payment_success(payment_id, intent.id, intent.amount, intent.currency), None
     if intent.status in _FAILED_INTENT_STATUSES:
         return record_payment_failure(payment_id, _intent_failure_message(intent) or "The payment failed",
                                       intent.id), None
     return payment, intent.client_secret if intent.status == "requires_action" else None
-
-
-# --- webhooks -------------------------------------------------------------------------------------------------------
-
-class WebhookSignatureError(ValidationError):
-    """The webhook body is not signed with our secret, or the signature is too old."""
-
-    def __init__(self):
-        super().__init__({"Stripe-Signature": "Invalid or expired webhook signature"})
-
-
-def handle_webhook(payload, sig_header):
-    """Verify a Stripe webhook and apply it once per Stripe event id; return what was done."""
-    try:
-        event = gateway.verify_webhook(payload, sig_header)
-    except (stripe.SignatureVerificationError, ValueError):
-        raise WebhookSignatureError() from None
-    intent = event.data.object if event.type.startswith("payment_intent.") and "data" in event else None
-    facts = None
-    if intent is not None:
-        metadata = intent.metadata.to_dict() if intent.metadata else {}
-        facts = {"id": intent.id, "amount": intent.amount, "currency": intent.currency, "metadata": metadata,
-                 "message": _intent_failure_message(intent)}
-    try:
-        return _apply_webhook(event.id, event.type, facts)
-    except DuplicateKeyError:
-        return "duplicate"  # the same event delivered twice at once: the other delivery applied it
-
-
-@transactional
-def _apply_webhook(event_id, event_type, intent):
-    work = current()
-    if work.get(WebhookEvent, id=event_id) is not None:
-        return "duplicate"
-    work.insert(WebhookEvent(id=event_id, type=event_type, object_id=intent["id"] if intent else None))
-    if intent is None or event_type not in ("payment_intent.succeeded", "payment_intent.payment_failed"):
-        return "ignored"
-    payment = _payment_for_intent(intent, adopt=event_type == "payment_intent.succeeded")
-    if payment is None:
-        log.warning("webhook %s: no payment of ours for PaymentIntent %s", event_id, intent["id"])
-        return "unknown"
-    if event_type == "payment_intent.succeeded":
-        record_payment_success(str(payment.id), intent["id"])
-        return "succeeded"
-    record_payment_failure(str(payment.id), intent["message"] or "The payment failed", intent["id"])
-    return "failed"
-
-
-def _payment_for_intent(intent, adopt):
-    work = current()
-    payment_id = intent["metadata"].get("payment_id", "")
-    if ObjectId.is_valid(payment_id):
-        payment = work.get(Payment, id=ObjectId(payment_id))
-        if payment is not None:
-            return payment
-    found = work.find(Payment, {"stripe_id": intent["id"]}, limit=1)
-    if found:
-        return found[0]
-    order = work.get(PaymentOrder, id=intent["metadata"].get("order_id", ""))
-    if not adopt or order is None:
-        return None
-    # Money for one of our orders that no attempt of ours knows (made outside this app): record it as an attempt so
-    # that it is either the order's payment or refunded, never lost.
-    return work.insert(Payment(order_id=order.id, user_id=order.user_id, amount=intent["amount"],
-                               currency=intent["currency"].upper(), status="pending", stripe_id=intent["id"]))
 
 
 # --- sweeps: work that Huey or Stripe's single webhook delivery may have lost --------------------------------------

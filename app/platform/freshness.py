@@ -108,7 +108,7 @@ def cached(scope, key, compute, fresh=None):
         return entry[2]
     value = compute()
     with store.lock:
-        store.copies.pop((scope, key), None)  # re-inserted last: the oldest entries are the first ones
+        store.copies.pop((scope, key), None)  # re-inserted last: the oldest copies are the first ones
         store.copies[(scope, key)] = (generation, now, value)
         while len(store.copies) > MAX_ENTRIES:
             del store.copies[next(iter(store.copies))]

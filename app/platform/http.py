@@ -4,7 +4,9 @@ Every JSON error is `{"errors": [{"message": "...", "field": "..."}]}`; browsers
 """
 
 import logging
+import time
 import uuid
+from urllib.parse import urlsplit
 
 from flask import g, jsonify, render_template, request
 from flask.json.provider import DefaultJSONProvider
@@ -16,8 +18,10 @@ from .errors import (
     DatabaseUnavailableError,
     DomainError,
     ServiceUnavailableError,
+    ValidationError,
 )
 from .events import end_chain, start_chain
+from .localstripe import effective_settings
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +41,7 @@ _MESSAGES = {
 
 def wants_json():
     """Return whether this request should get JSON errors (the API, or a client that asks for JSON)."""
-    if request.path.startswith("/api/"):
+    if request.path == "/api" or request.path.startswith("/api/"):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" and not request.accept_mimetypes.accept_html
@@ -71,7 +75,29 @@ def json_body():
         raise BadRequest("Malformed JSON body")
     if not isinstance(data, dict):
         raise BadRequest("The JSON body must be an object")
+    _refuse_unpaired_surrogates(data)
     return data
+
+
+def has_unpaired_surrogate(value):
+    """Return whether text (or any text inside a list or dict) holds a lone UTF-16 surrogate such as "\\ud800"."""
+    if isinstance(value, str):
+        # JSON may spell a lone surrogate ("\\ud800"); Python keeps it, and it cannot be encoded as UTF-8 for the
+        # database, a password hash or a log line.
+        return not value.isascii() and any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, dict):
+        return any(has_unpaired_surrogate(k) or has_unpaired_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_unpaired_surrogate(v) for v in value)
+    return False
+
+
+def _refuse_unpaired_surrogates(data):
+    for key, value in data.items():
+        if has_unpaired_surrogate(key):
+            raise BadRequest("The JSON body holds text that is not valid Unicode")
+        if has_unpaired_surrogate(value):
+            raise ValidationError({key: f"{key[:1].upper()}{key[1:]} must be valid text"})
 
 
 def _start_request():
@@ -111,6 +137,7 @@ def _domain_error(exc):
 
 
 def _database_error(exc):
+    g.database_failed = True  # what else would ask the database in this request (the signed-in check) need not wait
     log.warning("database error during %s %s: %s", request.method, request.path, exc)
     from .uow import is_transient
 
@@ -147,3 +174,83 @@ def register(app):
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(PyMongoError, _database_error)
     app.register_error_handler(Exception, _unexpected)
+
+
+def _origin(url):
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+def _sources(values):
+    return " ".join(dict.fromkeys(values))  # in order, without repeats
+
+
+def content_security_policy(config):
+    """Return the CSP for an app's settings: our own origin, plus Stripe's (live) or localstripe's (demo mode)."""
+    stripe = effective_settings(config)
+    if stripe["demo"]:
+        # localstripe's stand-in stripe.js calls localstripe's API from the page, and opens no frames.
+        stripe_scripts = stripe_connect = [o for o in (_origin(stripe["js_url"]), _origin(stripe["api_base"])) if o]
+        stripe_frames = []
+    else:
+        # Stripe's published CSP needs: https://docs.stripe.com/security/guide#content-security-policy
+        stripe_scripts = ["https://js.stripe.com", "https://*.js.stripe.com", *filter(None, [_origin(config.get(
+            "STRIPE_JS_URL"))])]
+        stripe_connect = ["https://api.stripe.com"]
+        stripe_frames = ["https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"]
+    return {
+        "default-src": "'self'",
+        # No 'unsafe-inline' anywhere: every script and style is a file of ours (or Stripe's).
+        "script-src": _sources(["'self'", *stripe_scripts]),
+        "style-src": "'self'",
+        "img-src": "'self' data:",
+        "connect-src": _sources(["'self'", *stripe_connect]),
+        "frame-src": _sources(stripe_frames) or "'none'",
+        "frame-ancestors": "'none'",
+        "object-src": "'none'",
+        "base-uri": "'self'",
+        "form-action": "'self'",
+    }
+
+
+def install_security_headers(app):
+    """Send the security headers on every response (Flask-Talisman): CSP, nosniff, no framing, referrer, HSTS."""
+    from flask_talisman import Talisman
+
+    secure = app.config["SESSION_COOKIE_SECURE"]
+    Talisman(
+        app,
+        # TLS is ended by whatever is in front of us (a proxy, or nothing in `make run`): redirecting is its job.
+        force_https=False,
+        # HSTS only where the site is served over HTTPS (the same switch as the secure session cookie); Talisman
+        # also sends it only on requests that arrived over HTTPS, as browsers ignore it otherwise.
+        strict_transport_security=secure,
+        session_cookie_secure=secure,
+        session_cookie_samesite="Lax",
+        frame_options="DENY",
+        content_security_policy=content_security_policy(app.config),
+        referrer_policy="strict-origin-when-cross-origin",
+        x_content_type_options=True,
+    )
+
+
+def report_tightest_rate_limit(limiter, response):
+    """Rewrite the X-RateLimit-* headers to describe the limit that refuses soonest (Flask-Limiter's pick is the
+    limit with the smallest window, which is not the one closest to refusing when several apply)."""
+    limits = limiter.current_limits
+    if len(limits) < 2 or "X-RateLimit-Limit" not in response.headers:
+        return response
+    try:
+        # Read after the limiter counted this request (conditional deductions included).
+        stats = [(limit, *limiter.limiter.get_window_stats(limit.limit, *limit.request_args)) for limit in limits]
+    except Exception:
+        log.warning("could not read the rate-limit counters for the headers", exc_info=True)
+        return response
+    # Fewest remaining first; among those, the one that resets last (the client must wait for it).
+    limit, reset, remaining = min(stats, key=lambda s: (s[2], -s[1]))
+    response.headers["X-RateLimit-Limit"] = str(limit.limit.amount)
+    response.headers["X-RateLimit-Remaining"] = str(remaining)
+    response.headers["X-RateLimit-Reset"] = str(int(reset + 1))
+    if response.status_code == 429:
+        response.headers["Retry-After"] = str(max(1, int(reset + 1 - time.time())))
+    return response

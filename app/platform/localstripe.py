@@ -4,14 +4,12 @@ Demo mode is "no STRIPE_SECRET_KEY": the app then talks to localstripe with fixe
 secret (fake money only; see `effective_settings`). Nothing here runs at import time.
 """
 
-import shutil
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 DEMO_SECRET_KEY = "sk_test_demo"
 DEMO_PUBLISHABLE_KEY = "pk_test_demo"
@@ -68,18 +66,24 @@ class LocalStripe:
             self._log.close()
 
 
-def _command():
-    exe = shutil.which("localstripe") or str(Path(sys.executable).with_name("localstripe"))
-    if Path(exe).exists():
-        return [exe]
-    return [sys.executable, "-m", "localstripe"]
+def serve(port, host="127.0.0.1"):
+    """Run localstripe's server in this process on host:port, with no saved data (blocks until stopped)."""
+    import logging
+
+    from aiohttp import web
+    from localstripe import server
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    # localstripe's own `start()` binds every interface ("::"), where anyone on the network could re-point its
+    # webhook at their own URL or read the demo's payments: listen on the loopback address only.
+    web.run_app(server.app, host=host, port=port, print=None)
 
 
 def start(port, log_path=None, timeout=15.0):
-    """Start `localstripe --port N --from-scratch` and return it once it serves its stripe.js."""
+    """Start localstripe (from scratch, on 127.0.0.1:port) and return it once it serves its stripe.js."""
     log = open(log_path, "ab") if log_path else None  # noqa: SIM115 - kept open for the life of the process
     out = log if log is not None else subprocess.DEVNULL
-    popen = subprocess.Popen([*_command(), "--port", str(port), "--from-scratch"], stdout=out,
+    popen = subprocess.Popen([sys.executable, "-m", "app.platform.localstripe", "--port", str(port)], stdout=out,
                              stderr=subprocess.STDOUT if log is not None else subprocess.DEVNULL,
                              start_new_session=True)
     server = LocalStripe(popen, port, log)
@@ -127,3 +131,13 @@ def register_webhook(url, webhook_url, secret, name="ticketing", events=None):
         urllib.request.urlopen(request, timeout=5).close()
     except urllib.error.HTTPError as exc:
         raise RuntimeError(f"localstripe refused the webhook registration: {exc.code}") from exc
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="localstripe on the loopback address, from scratch")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    arguments = parser.parse_args()
+    serve(arguments.port, arguments.host)

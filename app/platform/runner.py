@@ -72,13 +72,26 @@ class Supervisor:
                     popen.wait(5)
 
 
+def keep_private(instance):
+    """Make the instance folder and everything in it readable by this user only, now and for files made later."""
+    # The embedded database, the SQLite queue, the secret key and the logs hold accounts, sessions' secrets and
+    # payments: no other user of the machine may read them. The children inherit the umask.
+    os.umask(0o077)
+    instance.mkdir(parents=True, exist_ok=True)
+    instance.chmod(0o700)
+    for path in instance.rglob("*"):
+        if path.is_symlink():
+            continue
+        path.chmod(0o700 if path.is_dir() else 0o600)
+
+
 def main():
     """Run the whole store until Ctrl-C."""
     env = dict(os.environ)
-    config = settings.from_env(env)
     python = sys.executable
+    config = settings.from_env(env)
     instance = Path(config["INSTANCE_PATH"])
-    instance.mkdir(parents=True, exist_ok=True)
+    keep_private(instance)
     env["INSTANCE_PATH"] = str(instance)
     # Metrics of every process (gunicorn's workers, the Huey worker) add up in one folder, emptied at each start.
     metrics_dir = instance / "metrics"

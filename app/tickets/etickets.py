@@ -19,7 +19,7 @@ from app.platform.uow import current
 
 from .errors import ETicketNotFoundError
 from .events import ETicketIssued, ETicketVoided
-from .models import VALID, VOID, ETicket, Sale, Show
+from .models import VOID, ETicket, Sale, Show
 
 log = logging.getLogger(__name__)
 # What token_urlsafe makes, with room to spare: anything else is refused before it reaches a query.
@@ -65,14 +65,6 @@ def issue(ticket, order_id, buyer_id, buyer_email):
     emit(ETicketIssued(aggregate_id=str(eticket.id), version=eticket.version, code=eticket.code,
                        ticket_id=eticket.ticket_id, order_id=order_id, holder_id=buyer_id, event_id=ticket.event_id))
     return eticket
-
-
-def may_take_over(ticket):
-    """Return whether an order paid for a sold ticket may still have it: a resale listing taken off sale (withdrawn)
-    while that order was on its way, its holder's code still unused."""
-    held = current_eticket(ticket.id)
-    return (ticket.max_price is not None and held is not None and held.status == VALID
-            and held.order_id == ticket.order_id)
 
 
 def at_door(code, user_id, event_id, get):

@@ -75,6 +75,18 @@ class EventUpdated(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class TicketReservationRefused(Event):
+    """Tickets refused an order's reservation: the order was placed against an older title or price than the
+    ticket has now (the seller changed it before the reservation arrived). The order must end (`reason`:
+    "ticket changed"); the ticket itself did not change, so `version` is its current one, unchanged.
+    """
+
+    type = "tickets.ticket_reservation_refused.v1"
+    order_id: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class ETicketIssued(Event):
     """An order completed and its buyer now holds the ticket: `code` is their e-ticket (version 0 of the e-ticket).
 

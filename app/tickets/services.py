@@ -13,7 +13,7 @@ from app.platform.uow import current, transactional
 
 from . import etickets, shows
 from .errors import TicketNotEditableError, TicketNotFoundError, TicketNotOwnedError
-from .events import TicketCreated, TicketUpdated
+from .events import TicketCreated, TicketReservationRefused, TicketUpdated
 from .models import AVAILABLE, RESERVED, SOLD, OrderProgress, Ticket
 from .money import PriceError, format_money, to_minor
 
@@ -27,6 +27,8 @@ def validate_listing(title, price, currency):
     clean_title = title.strip() if isinstance(title, str) else ""
     if not clean_title:
         errors["title"] = "Title is required"
+    elif not clean_title.isascii() and any("\ud800" <= c <= "\udfff" for c in clean_title):
+        errors["title"] = "Title must be valid text"  # a lone surrogate ("\\ud800") cannot be stored
     elif len(clean_title) > MAX_TITLE:
         errors["title"] = f"Title must be at most {MAX_TITLE} characters"
     try:
@@ -93,8 +95,13 @@ def _within_resale_cap(ticket, fields):
 
 
 @transactional
-def reserve_ticket(ticket_id, order_id, order_version=0, reserved_until=None):
-    """Mark the ticket reserved by an order (to be paid by `reserved_until`); return whether it changed."""
+def reserve_ticket(ticket_id, order_id, order_version=0, title=None, price=None, currency=None, reserved_until=None):
+    """Mark the ticket reserved by an order placed at this title and price (to be paid by `reserved_until`); return
+    whether it changed.
+
+    An order placed against an older version of the ticket (its title or price changed since) is refused with
+    TicketReservationRefused, so that no order holds a ticket at another price than the ticket's own.
+    """
     if not _follow_order(order_id, order_version, ticket_id):
         return False  # a redelivery
     ticket = _load_for_event(ticket_id)
@@ -106,6 +113,12 @@ def reserve_ticket(ticket_id, order_id, order_version=0, reserved_until=None):
         # Orders allow one active order per ticket, so one of the two has ended and that news is still travelling.
         # Wait for it instead of guessing which one holds the ticket now.
         raise EventNotReadyError(f"ticket {ticket_id} is held by order {ticket.order_id}, not yet by {order_id}")
+    if price is not None and (price, currency, title or ticket.title) != (ticket.price, ticket.currency, ticket.title):
+        log.info("refusing order %s: it was placed at %s %s %r, ticket %s is now %s %s %r", order_id, price, currency,
+                 title, ticket_id, ticket.price, ticket.currency, ticket.title)
+        emit(TicketReservationRefused(aggregate_id=str(ticket.id), version=ticket.version, order_id=order_id,
+                                      reason="ticket changed"))
+        return False
     current().update(ticket, status=RESERVED, order_id=order_id, reserved_until=as_utc(reserved_until))
     _emit_updated(ticket)
     return True
@@ -133,11 +146,10 @@ def sell_ticket(ticket_id, order_id, order_version, buyer_id=None, buyer_email=N
     ticket = _load_for_event(ticket_id)
     if ticket is None or (ticket.status == SOLD and ticket.order_id == order_id):
         return False
-    if ticket.status == SOLD and not etickets.may_take_over(ticket):
+    if ticket.status == SOLD:
         log.error("ticket %s is sold to order %s; order %s was paid too", ticket_id, ticket.order_id, order_id)
         return False
-    # A paid order is final and the only active one, so it wins over any older holder whose end is still travelling
-    # (and over a resale withdrawn while it was on its way: it was placed while the ticket was for sale).
+    # A paid order is final and the only active one, so it wins over any older holder whose end is still travelling.
     current().update(ticket, status=SOLD, order_id=order_id, reserved_until=None)
     if buyer_id:  # always, from OrderCompleted; a test may sell without a buyer
         etickets.issue(ticket, order_id, buyer_id, buyer_email)

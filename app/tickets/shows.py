@@ -62,6 +62,8 @@ def validate_event(name, venue, city, starts_at):
         text = " ".join(value.split()) if isinstance(value, str) else ""
         if not text:
             errors[field] = f"{LABELS[field]} is required"
+        elif not text.isascii() and any("\ud800" <= c <= "\udfff" for c in text):
+            errors[field] = f"{LABELS[field]} must be valid text"  # a lone surrogate ("\\ud800") cannot be stored
         elif len(text) > LIMITS[field]:
             errors[field] = f"{LABELS[field]} must be at most {LIMITS[field]} characters"
         clean[field] = text

@@ -81,17 +81,21 @@ def browser():
 def new_page(browser, request, e2e_out):
     """Return a function opening a fresh visitor (own cookies) at a viewport width; on failure, every page the test
     opened is saved (screenshot and HTML) before it closes."""
-    contexts, pages = [], []
+    contexts, pages, blocked = [], [], []
 
     def open_page(width=1280, height=900):
         context = browser.new_context(viewport={"width": width, "height": height})
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
+        # Anything the Content-Security-Policy blocks is a broken page (a script or style that did not run).
+        page.on("console", lambda message: blocked.append(message.text)
+                if "Content Security Policy" in message.text else None)
         pages.append(page)
         return page
 
     yield open_page
+    assert blocked == [], f"the Content-Security-Policy blocked: {blocked}"
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
         save_evidence(e2e_out / request.node.name, pages)

@@ -1,8 +1,9 @@
 """Take the README's screenshots from a freshly started store: `python -m tests.e2e.screenshots [folder]`.
 
-It starts the store as `make run` does (demo catalogue, demo Stripe), then, as a new buyer, photographs the home page,
-a ticket, the order counting down, and the paid order, each at phone (375 px) and desktop (1280 px) width, into
-docs/screenshots/{home,ticket,order-countdown,order-paid}-{phone,desktop}.png.
+It starts the store as `make run` does (demo catalogue, demo Stripe), then, as a new buyer, photographs the home page
+of upcoming events, an event with its tickets, a ticket, the order counting down, and the paid order, each at phone
+(375 px) and desktop (1280 px) width, into
+docs/screenshots/{home,event,ticket,order-countdown,order-paid}-{phone,desktop}.png.
 """
 
 import sys
@@ -21,7 +22,8 @@ from tests.e2e.support import (
 from tests.servers import ROOT
 
 WIDTHS = {"phone": 375, "desktop": 1280}
-DEMO_TICKET = "Glastonbury weekend pass"
+DEMO_EVENT = "Radiohead"
+DEMO_TICKET = "Section 224, row 3"
 
 
 def shoot(page, folder, name):
@@ -37,7 +39,7 @@ def shoot(page, folder, name):
 
 
 def take_screenshots(base_url, folder):
-    """Walk a buyer through the store at `base_url` and photograph the four pages; return the files written."""
+    """Walk a buyer through the store at `base_url` and photograph the five pages; return the files written."""
     from playwright.sync_api import sync_playwright
 
     folder = Path(folder)
@@ -51,6 +53,8 @@ def take_screenshots(base_url, folder):
             sign_up(page, base_url, "sam@example.com")
             page.goto(f"{base_url}/")
             written += shoot(page, folder, "home")
+            page.get_by_role("link", name=DEMO_EVENT, exact=True).click()
+            written += shoot(page, folder, "event")
             page.get_by_role("link", name=DEMO_TICKET).click()
             ticket_url = page.url
             written += shoot(page, folder, "ticket")

@@ -7,7 +7,7 @@ from bson import ObjectId
 
 from app.orders import services
 from tests.integration.tickets.support import list_ticket, user_client
-from tests.servers import sign_in
+from tests.servers import drain, sign_in
 
 
 @pytest.fixture
@@ -98,6 +98,7 @@ def test_create_for_a_sold_ticket_is_400(app, client, ticket_id):
     sign_in(client)
     order_id = _order(client, ticket_id).get_json()["id"]
     with app.app_context():
+        drain(app)  # tickets accepts the reservation: only then can the order be paid
         services.complete_order(order_id, "pay_1")
     rival, _ = user_client(app)
     assert _order(rival, ticket_id).status_code == 400
@@ -183,6 +184,7 @@ def test_delete_a_paid_order_is_400(app, client, ticket_id):
     sign_in(client)
     order_id = _order(client, ticket_id).get_json()["id"]
     with app.app_context():
+        drain(app)  # tickets accepts the reservation: only then can the order be paid
         services.complete_order(order_id, "pay_1")
     response = client.delete(f"/api/orders/{order_id}")
     assert response.status_code == 400

@@ -29,6 +29,9 @@ def test_owner_sees_the_card_field_with_demo_stripe_js(app, client, localstripe_
     assert 'id="card-element"' in html
     assert "Pay $20.50" in html
     assert 'data-publishable-key="pk_test_demo"' in html
+    # The box's script is a file of ours, after stripe.js (the CSP allows no inline script).
+    assert html.index("/js.stripe.com/v3/") < html.index('<script src="/static/payments.js"></script>')
+    assert "<script>" not in html and 'data-mode="card"' in html
 
 
 def test_live_mode_loads_stripe_js_and_shows_no_banner(app, client):

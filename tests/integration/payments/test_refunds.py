@@ -42,6 +42,7 @@ def test_money_arriving_after_the_order_expired_is_refunded(app, client, db, str
     assert outbox_events(db, "payments.payment_succeeded.v1") == []
     [event] = outbox_events(db, "payments.payment_refunded.v1")
     assert event["order_id"] == order_id and event["refund_id"] == at_stripe.id
+    assert event["reason"] == "order cancelled"  # the refund says why, for whoever tells the buyer
     html = render_order_slot(app, client, order_id=order_id, status="cancelled", amount=2050, currency="USD",
                              expires_at="2000-01-01T00:00:00Z", user_id=buyer)
     assert "Refunded $20.50" in html and "Paid" not in html

@@ -10,6 +10,9 @@ from tests.servers import Store
 
 def test_run_starts_everything_serves_the_store_and_stops_without_orphans(tmp_path, out_dir):
     store = Store(out_dir / "run-command.log", tmp_path / "instance", WEB_WORKERS="1")
+    (tmp_path / "instance").mkdir()
+    (tmp_path / "instance" / "left-by-an-older-run.log").write_text("readable by anyone\n")
+    (tmp_path / "instance" / "left-by-an-older-run.log").chmod(0o644)
     try:
         store.start()
         children = psutil.Process(store.popen.pid).children(recursive=True)
@@ -21,6 +24,16 @@ def test_run_starts_everything_serves_the_store_and_stops_without_orphans(tmp_pa
         home = requests.get(store.url + "/", timeout=5)
         assert home.status_code == 200
         assert "Glastonbury weekend pass" in home.text  # the demo catalogue of an empty store
+        # Demo services are for this machine only: localstripe listens on the loopback address, nowhere else.
+        [stripe] = [c for c in children if "localstripe" in " ".join(c.cmdline())]
+        listening = {c.laddr.ip for c in stripe.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN}
+        assert listening == {"127.0.0.1"}
+        # The database, the queue, the secret and the logs are readable by this user alone.
+        instance = tmp_path / "instance"
+        assert {p.name for p in instance.iterdir()} >= {"mongo.sqlite", "huey.sqlite", "secret_key"}
+        modes = {p.name: oct(p.stat().st_mode & 0o777) for p in instance.rglob("*") if p.is_file()}
+        assert set(modes.values()) == {oct(0o600)}, modes
+        assert instance.stat().st_mode & 0o077 == 0
     finally:
         code = store.stop()
     assert code == 0

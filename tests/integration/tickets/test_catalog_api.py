@@ -172,7 +172,7 @@ def test_list_refuses_a_bad_parameter(client, query, field, message):
 
 def test_an_event_that_starts_takes_its_tickets_off_sale(app, client):
     """The time rule: listed while the event is ahead; gone from every listing once it starts."""
-    event_id = schedule(app, seconds=4)
+    event_id = schedule(app, seconds=6)
     ticket_id = list_for_event(app, event_id, title="Last minute")
     with app.app_context():
         services.create_ticket(str(ObjectId()), "Any day", 10)

@@ -62,6 +62,7 @@ def test_create_needs_a_json_object(client, organizer):
     ({"name": ...}, "name", "Name is required"),
     ({"name": 42}, "name", "Name is required"),
     ({"name": "x" * 201}, "name", "Name must be at most 200 characters"),
+    ({"name": "Radio\ud800head"}, "name", "Name must be valid text"),
     ({"venue": "  "}, "venue", "Venue is required"),
     ({"venue": "v" * 201}, "venue", "Venue must be at most 200 characters"),
     ({"city": None}, "city", "City is required"),
@@ -173,9 +174,9 @@ def test_the_summary_follows_every_change_of_the_events_tickets(app, client):
     cheap = list_for_event(app, event_id, price=30)
     dear = list_for_event(app, event_id, price=90)
     assert summary() == (2, 30)
-    order = str(ObjectId())
+    order, paid = str(ObjectId()), str(ObjectId())
     with app.app_context():
-        services.reserve_ticket(cheap, order)
+        services.reserve_ticket(cheap, order, 0)
     assert summary() == (1, 90)
     with app.app_context():
         services.release_ticket(cheap, order, 1)
@@ -184,7 +185,6 @@ def test_the_summary_follows_every_change_of_the_events_tickets(app, client):
         services.update_ticket(dear, client.get(f"/api/tickets/{dear}").get_json()["userId"], "Seat", 12.5)
     assert summary() == (2, 12.5)
     with app.app_context():
-        paid = str(ObjectId())
         services.reserve_ticket(dear, paid, 0)
         services.sell_ticket(dear, paid, 1)
     assert summary() == (1, 30)
