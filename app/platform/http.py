@@ -102,6 +102,7 @@ def _refuse_unpaired_surrogates(data):
 
 def _start_request():
     incoming = request.headers.get("X-Request-ID", "")
+    g.request_started = time.perf_counter()  # read by the request's log line and its metrics
     g.request_id = incoming if 0 < len(incoming) <= 64 and incoming.isascii() else uuid.uuid4().hex
     g.event_chain = start_chain(g.request_id)  # events this request causes carry its id as their correlation id
 
