@@ -63,6 +63,7 @@ _SETTINGS = {
     "MAIL_BACKOFF_SECONDS": (float, 5.0),
     "MAIL_EMBEDDED_PORT": (int, 8025),
     "PUBLIC_URL": (str, ""),
+    "RESALE_MAX_MARKUP_PERCENT": (int, 20),
 }
 
 
