@@ -31,8 +31,10 @@ CHECKS = ",".join([
 MAX_EXAMPLES = 25  # per operation and phase
 TIME_BUDGET_SECONDS = 75  # fuzzing and stateful sequences repeat until it is spent
 # Operations a signed-in run must have reached with a 2xx (the cookie was used) and with a 401 (so was its absence).
+# Not the resale's 201: its body must name a ticket the buyer holds and a price under its cap, which the fuzzer hit in
+# one run of three (150 s did not help); tests/integration/tickets/test_resale.py covers that success directly.
 SIGNED_IN = [("POST", "/api/tickets", 201), ("PUT", "/api/tickets/{id}", 200), ("GET", "/api/orders", 200),
-             ("POST", "/api/payments", 201), ("POST", "/api/tickets/{id}/resale", 201)]
+             ("POST", "/api/payments", 201)]
 GUARDED = [("POST", "/api/tickets"), ("GET", "/api/orders"), ("POST", "/api/orders"), ("POST", "/api/payments")]
 
 
