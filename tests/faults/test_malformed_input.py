@@ -237,7 +237,7 @@ def test_every_query_parameter_of_every_page_and_api_route_answers_without_a_500
 def test_a_huge_or_odd_page_number_shows_a_normal_page(client, page):
     response = client.get(f"/?page={page}")
     assert response.status_code == 200
-    assert "Tickets for sale" in response.get_data(as_text=True)
+    assert "Upcoming events" in response.get_data(as_text=True)
 
 
 def test_api_without_a_slash_answers_in_the_json_error_shape(client):

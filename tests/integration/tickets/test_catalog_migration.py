@@ -1,4 +1,4 @@
-"""Migration 0009: tickets listed before events existed get their search fields and stay on sale."""
+"""Migration 0009 (tickets): tickets listed before events existed get their search fields and stay on sale."""
 
 import importlib
 from datetime import UTC, datetime
@@ -15,7 +15,7 @@ def test_tickets_listed_before_events_stay_listed_and_searchable(app, client, db
                                    "version": 0})
     assert client.get("/api/tickets").get_json() == []  # invisible to the new listing until migrated
 
-    importlib.import_module("migrations.0009_catalog").upgrade(db)
+    importlib.import_module("migrations.0009_tickets").upgrade(db)
 
     stored = db.tickets_tickets.find_one({"_id": ticket_id})
     assert stored["event_id"] is None and stored["on_sale_until"].year == 9999
