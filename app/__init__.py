@@ -10,7 +10,7 @@ from jinja2 import StrictUndefined
 from . import config as settings
 from . import demo, presentation
 from .extensions import csrf, huey, limiter, login_manager, mongo
-from .platform import cli, health, http, identity, logs, metrics, outbox, slots
+from .platform import cli, health, http, identity, logs, metrics, openapi, outbox, slots
 from .platform.dispatcher import Dispatcher
 
 
@@ -48,6 +48,7 @@ def create_app(config=None):
     _init_extensions(app)
     _register_contexts(app)
     app.register_blueprint(health.bp)
+    app.register_blueprint(openapi.bp)
     metrics.init_app(app)
     http.register(app)
     app.cli.add_command(cli.outbox_cli)

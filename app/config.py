@@ -13,6 +13,7 @@ _SETTINGS = {
     "LOG_LEVEL": (str, "INFO"),
     "MONGODB_URI": (str, ""),
     "MONGODB_EMBEDDED_PORT": (int, 27027),
+    "MONGODB_EMBEDDED_AGGREGATION_LIMIT": (int, 0),
     "REDIS_URL": (str, ""),
     "HUEY_NAME": (str, "ticketing"),
     "ORDER_EXPIRATION_SECONDS": (int, 900),
@@ -62,6 +63,7 @@ _SETTINGS = {
     "MAIL_BACKOFF_SECONDS": (float, 5.0),
     "MAIL_EMBEDDED_PORT": (int, 8025),
     "PUBLIC_URL": (str, ""),
+    "RESALE_MAX_MARKUP_PERCENT": (int, 20),
 }
 
 

@@ -23,13 +23,13 @@ class Store(servers.Store):
     # The bench sets Redis and the queue name itself; everything else unset is started by the supervisor.
     CONFIGURED = ("MONGODB_URI", "STRIPE_SECRET_KEY", "STRIPE_API_BASE", "SECRET_KEY")
 
-    def __init__(self, web_workers=2):
+    def __init__(self, web_workers=2, **settings):
         self.tmp = tempfile.TemporaryDirectory(prefix="ticketing-bench-")
         self.huey_name = f"ticketing-bench-{uuid.uuid4().hex[:8]}"
         self.secret_key = secrets.token_hex(32)
         super().__init__(Path(self.tmp.name) / "run.log", Path(self.tmp.name) / "instance",
                          WEB_WORKERS=web_workers, REDIS_URL=REDIS_URL, HUEY_NAME=self.huey_name,
-                         SECRET_KEY=self.secret_key, RATELIMIT_SIGNIN="100000 per minute")
+                         SECRET_KEY=self.secret_key, RATELIMIT_SIGNIN="100000 per minute", **settings)
         self.base = self.url
         self.mongodb_uri = f"mongodb://127.0.0.1:{self.mongo_port}/ticketing?directConnection=true"
         self._app = None

@@ -14,6 +14,7 @@ import redis  # noqa: E402
 
 from app import activate, create_app  # noqa: E402
 from app.platform.embedded import free_port  # noqa: E402
+from tests.mail import MailServer  # noqa: E402
 from tests.servers import start_mongo, start_worker  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -146,3 +147,11 @@ def worker_factory(base_env, out_dir, request):
 def worker(app, worker_factory):
     """Start one real Huey consumer for this test."""
     return worker_factory()
+
+
+@pytest.fixture
+def mail_server(tmp_path):
+    """Start a real SMTP server (aiosmtpd) for this test; stopped afterwards."""
+    server = MailServer(tmp_path / "received").start()
+    yield server
+    server.stop()

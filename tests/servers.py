@@ -51,11 +51,11 @@ class Process:
         return self.log_path.read_text(errors="replace")
 
 
-def start_mongo(data_dir, out_dir):
-    """Start the embedded MongoDB wire server on a free port; return (process, uri)."""
+def start_mongo(data_dir, out_dir, *options):
+    """Start the embedded MongoDB wire server on a free port (with more command-line options); return (process, uri)."""
     port = free_port()
     proc = Process([sys.executable, "-m", "app.platform.embedded", "mongo", "--path",
-                    str(Path(data_dir) / "mongo.sqlite"), "--port", str(port)],
+                    str(Path(data_dir) / "mongo.sqlite"), "--port", str(port), *options],
                    dict(os.environ), Path(out_dir) / "mongo.log")
     wait_for_port("127.0.0.1", port, timeout=30, process=proc.popen)
     return proc, f"mongodb://127.0.0.1:{port}/ticketing?directConnection=true"

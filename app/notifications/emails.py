@@ -4,7 +4,7 @@ Emails are rendered when their event arrives, from the facts the event and this 
 task only delivers what was decided. Links are absolute, built on PUBLIC_URL.
 """
 
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from flask import current_app, render_template
 
@@ -38,6 +38,12 @@ def link(path):
 def utc_words(moment):
     """Return an instant as a buyer reads it: "14:32 UTC on 25 Nov 2026"."""
     return as_utc(moment).astimezone(UTC).strftime("%H:%M UTC on %-d %b %Y")
+
+
+def local_words(moment, utc_offset_minutes):
+    """Return a show's start on the venue's clock: "Sat 12 Dec 2026, 20:00"."""
+    local = as_utc(moment) + timedelta(minutes=utc_offset_minutes or 0)
+    return local.strftime("%a %-d %b %Y, %H:%M")
 
 
 def duration_words(seconds):

@@ -3,7 +3,8 @@
 from app.auth.events import UserRegistered
 from app.orders.events import OrderCancelled, OrderCompleted, OrderCreated
 from app.payments.events import PaymentRefunded
-from app.tickets.events import TicketCreated, TicketUpdated
+from app.platform.dispatcher import version_ordered
+from app.tickets.events import EventScheduled, EventUpdated, TicketCreated, TicketUpdated
 
 from . import services
 
@@ -16,7 +17,14 @@ def on_user_registered(event):
 def on_ticket_changed(event):
     """Keep the record of the ticket; a ticket that just sold is news for its seller."""
     services.record_ticket(event.aggregate_id, event.version, event.title, event.price, event.currency,
-                           event.user_id, event.status, event.order_id, event.id)
+                           event.user_id, event.status, event.order_id, event.id, event.event_id)
+
+
+@version_ordered
+def on_show_changed(event):
+    """Keep the record of a dated event, to name it in the emails about its tickets."""
+    services.record_show(event.aggregate_id, event.version, event.name, event.venue, event.city, event.starts_at,
+                         event.utc_offset)
 
 
 def on_order_created(event):
@@ -44,6 +52,8 @@ HANDLERS = {
     UserRegistered.type: [on_user_registered],
     TicketCreated.type: [on_ticket_changed],
     TicketUpdated.type: [on_ticket_changed],
+    EventScheduled.type: [on_show_changed],
+    EventUpdated.type: [on_show_changed],
     OrderCreated.type: [on_order_created],
     OrderCompleted.type: [on_order_completed],
     OrderCancelled.type: [on_order_cancelled],

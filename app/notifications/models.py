@@ -31,6 +31,20 @@ class TicketRecord(Document):
     user_id = me.StringField(required=True)  # the seller
     status = me.StringField(required=True)
     order_id = me.StringField(null=True)
+    event_id = me.StringField(null=True)  # the dated event it is for, if any
+    version = me.IntField(required=True)
+
+
+class ShowRecord(Document):
+    """A dated event (a show) as its latest event described it, applied in version order: what the emails name."""
+
+    meta = {"collection": "notifications_shows"}
+    id = me.StringField(primary_key=True)
+    name = me.StringField(required=True)
+    venue = me.StringField(required=True)
+    city = me.StringField(required=True)
+    starts_at = me.DateTimeField(required=True)
+    utc_offset = me.IntField(required=True, default=0)  # minutes east of UTC: the venue's clock
     version = me.IntField(required=True)
 
 

@@ -23,7 +23,7 @@ from app.platform.uow import current, transactional
 
 from . import emails, mailer
 from .errors import RecipientUnknownError
-from .models import DEAD, PENDING, SENT, Email, OrderRecord, Recipient, TicketRecord
+from .models import DEAD, PENDING, SENT, Email, OrderRecord, Recipient, ShowRecord, TicketRecord
 
 log = logging.getLogger(__name__)
 # How long a handler waits for facts another event brings (an order's creation, for its end) before it concludes
@@ -44,12 +44,12 @@ def welcome_user(user_id, version, email, event_id):
 
 
 @transactional
-def record_ticket(ticket_id, version, title, price, currency, seller_id, status, order_id, event_id):
+def record_ticket(ticket_id, version, title, price, currency, seller_id, status, order_id, event_id, show_id=None):
     """Apply a version of a ticket to the record, in version order; tell the seller when it has just sold."""
     work = current()
     known = work.get(TicketRecord, id=ticket_id)
     fields = {"title": title, "price": price, "currency": currency, "user_id": seller_id, "status": status,
-              "order_id": order_id}
+              "order_id": order_id, "event_id": show_id}
     if known is not None and known.version >= version:
         return False  # applied already, or older than what we hold
     if known is None and version > 0:
@@ -60,9 +60,17 @@ def record_ticket(ticket_id, version, title, price, currency, seller_id, status,
         apply_in_order(TicketRecord, ticket_id, version, fields)
     if status == "sold" and (known is None or known.status != "sold"):
         _write(event_id, seller_id, "ticket_sold", {
+            **_show_facts(ticket_id),
             "title": title, "price": emails.money(price, currency), "ticket_url": emails.link(f"/tickets/{ticket_id}"),
             "sell_url": emails.link("/tickets/new")})
     return True
+
+
+@transactional
+def record_show(show_id, version, name, venue, city, starts_at, utc_offset):
+    """Apply a version of a dated event to the record, in version order; return whether it changed."""
+    return apply_in_order(ShowRecord, show_id, version, {
+        "name": name, "venue": venue, "city": city, "starts_at": as_utc(starts_at), "utc_offset": utc_offset})
 
 
 # --- the buyer's emails ---------------------------------------------------------------------------------------------
@@ -77,6 +85,7 @@ def announce_reservation(order_id, version, user_id, ticket_id, title, price, cu
         "user_id": user_id, "ticket_id": ticket_id, "title": title, "price": price, "currency": currency,
         "expires_at": expires, "version": version})
     _write(event_id, user_id, "reservation_held", {
+        **_show_facts(ticket_id),
         "title": title, "price": emails.money(price, currency), "pay_by": emails.utc_words(expires),
         "pay_by_clock": expires.strftime("%H:%M UTC"),
         "window": emails.duration_words((expires - as_utc(occurred_at)).total_seconds()),
@@ -90,6 +99,7 @@ def announce_payment(order_id, occurred_at, event_id):
     if order is None:
         return
     _write(event_id, order.user_id, "payment_received", {
+        **_show_facts(order.ticket_id),
         "title": order.title, "amount": emails.money(order.price, order.currency),
         "order_url": emails.link(f"/orders/{order_id}")})
 
@@ -141,6 +151,17 @@ def _order_facts(order_id, occurred_at):
         raise EventNotReadyError(f"order {order_id} is not known to notifications yet")
     log.warning("no email about order %s: it was placed before notifications listened", order_id)
     return None
+
+
+def _show_facts(ticket_id):
+    """Return the dated event a ticket is for, as the emails name it ({"show": None, ...} when none is known)."""
+    work = current()
+    ticket = work.get(TicketRecord, id=ticket_id)
+    show = work.get(ShowRecord, id=ticket.event_id) if ticket is not None and ticket.event_id else None
+    if show is None:
+        return {"show": None, "show_where": None, "show_when": None}
+    return {"show": show.name, "show_where": f"{show.venue}, {show.city}",
+            "show_when": emails.local_words(show.starts_at, show.utc_offset)}
 
 
 def _ticket_title(ticket_id):

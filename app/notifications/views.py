@@ -3,7 +3,9 @@
 They exist only in demo mode with no MAIL_SERVER (the embedded SMTP server keeps the messages); otherwise 404.
 """
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, Response, abort, current_app, render_template
+
+from app.platform.http import with_security_headers
 
 from . import mailbox, mailer
 
@@ -26,3 +28,19 @@ def mailbox_index():
 def mailbox_show(message_id):
     """Show one email: its headers, its HTML part in a sandboxed frame, and its plain text."""
     return render_template("notifications/message.html", message=mailbox.read_message(current_app.config, message_id))
+
+
+# An email's HTML is styled inline, as every email must be: this document alone may use inline styles, and nothing
+# else (no script, no request anywhere); only the store's own message page may frame it.
+_EMAIL_POLICY = {"default-src": "'none'", "script-src": "'none'", "style-src": "'unsafe-inline'", "img-src": "data:",
+                 "frame-ancestors": "'self'", "base-uri": "'none'", "form-action": "'none'"}
+
+
+@bp.get("/dev/mail/<message_id>/html")
+@with_security_headers(frame_options="SAMEORIGIN", content_security_policy=_EMAIL_POLICY)
+def mailbox_html(message_id):
+    """Serve one email's HTML part for the message page's sandboxed frame; its links open the store in the tab."""
+    html = mailbox.read_message(current_app.config, message_id)["html"]
+    if html is None:
+        abort(404)
+    return Response('<base target="_top">' + html, mimetype="text/html")

@@ -9,6 +9,7 @@ from app.platform.http import json_body
 from app.platform.money import to_major
 
 from . import services
+from .models import COMPLETE
 from .queries import find_order, orders_of
 
 bp = Blueprint("orders_api", __name__, url_prefix="/api/orders")
@@ -27,7 +28,17 @@ def order_json(order):
             "title": order.ticket.title,
             "price": to_major(order.ticket.price, order.ticket.currency),
         },
+        # Only ever shown to the buyer (find_order and orders_of answer with the caller's own orders only).
+        "eticket": eticket_json(order),
     }
+
+
+def eticket_json(order):
+    """Return the buyer's e-ticket of a complete order ({code, url}), or None (not complete, or not issued yet)."""
+    if order.status != COMPLETE or not order.eticket_code:
+        return None
+    # A literal path: the e-ticket page belongs to the tickets context.
+    return {"code": order.eticket_code, "url": f"/etickets/{order.eticket_code}"}
 
 
 @bp.post("")
@@ -39,7 +50,7 @@ def create():
         raise ValidationError({"ticketId": "TicketId must be provided"})
     if not isinstance(ticket_id, str) or not ObjectId.is_valid(ticket_id):
         raise ValidationError({"ticketId": "TicketId must be a valid id"})
-    order = services.place_order(current_user.id, ticket_id)
+    order = services.place_order(current_user.id, ticket_id, current_user.email)
     return jsonify(order_json(order)), 201
 
 

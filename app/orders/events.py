@@ -28,13 +28,14 @@ class OrderCreated(Event):
     event_venue: str | None = None
     event_city: str | None = None
     event_starts_at: str | None = None
+    user_email: str | None = None  # the buyer's email as their session told it (None: an order from before)
 
 
 @dataclass(frozen=True, kw_only=True)
 class OrderCancelled(Event):
-    """An unpaid order ended: the buyer cancelled it, it expired, or tickets refused it because the seller changed the
-    ticket before the reservation reached it (`reason`: cancelled, expired or ticket changed). An order also expires
-    when its ticket's event starts.
+    """An unpaid order ended: the buyer cancelled it, it expired, tickets refused it because the seller changed the
+    ticket before the reservation reached it, or the ticket's resale was withdrawn before it was paid (`reason`:
+    cancelled, expired, ticket changed or withdrawn). An order also expires when its ticket's event starts.
 
     Never fires for a paid (complete) order, nor twice for one order.
     """
@@ -47,12 +48,13 @@ class OrderCancelled(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class OrderCompleted(Event):
-    """The order was paid in time and is complete; its ticket is sold. Fires once per order."""
+    """The order was paid in time and is complete; its ticket is sold to `user_id`. Fires once per order."""
 
     type = "orders.order_completed.v1"
     user_id: str
     ticket_id: str
     payment_id: str
+    user_email: str | None = None  # the buyer's email (the name on their e-ticket); None for an order from before
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -4,7 +4,14 @@ from app.auth.events import SessionEnded
 from app.payments.events import PaymentSucceeded
 from app.platform import identity
 from app.platform.dispatcher import version_ordered
-from app.tickets.events import EventScheduled, EventUpdated, TicketCreated, TicketReservationRefused, TicketUpdated
+from app.tickets.events import (
+    ETicketIssued,
+    EventScheduled,
+    EventUpdated,
+    TicketCreated,
+    TicketReservationRefused,
+    TicketUpdated,
+)
 
 from . import services
 
@@ -39,6 +46,11 @@ def forget_ended_session(event: SessionEnded):
     identity.record_ended_session(event.aggregate_id, event.user_id, event.expires_at)
 
 
+def remember_eticket(event):
+    """Keep the e-ticket code issued for a completed order, to show its buyer."""
+    services.record_eticket(event.order_id, event.code)
+
+
 HANDLERS = {
     TicketCreated.type: [replicate_ticket],
     TicketUpdated.type: [replicate_ticket],
@@ -47,4 +59,5 @@ HANDLERS = {
     SessionEnded.type: [forget_ended_session],
     EventScheduled.type: [replicate_event],
     EventUpdated.type: [replicate_event],
+    ETicketIssued.type: [remember_eticket],
 }

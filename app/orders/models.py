@@ -7,10 +7,10 @@ from app.platform.documents import Document, VersionedDocument, utcnow
 CREATED, CANCELLED, AWAITING_PAYMENT, COMPLETE = "created", "cancelled", "awaiting:payment", "complete"
 STATUSES = (CREATED, CANCELLED, AWAITING_PAYMENT, COMPLETE)
 UNPAID = (CREATED, AWAITING_PAYMENT)
-# Why an unpaid order ended: the buyer cancelled it, its time ran out, or the seller changed the ticket before tickets
-# accepted the reservation.
-CANCELLED_BY_BUYER, EXPIRED, TICKET_CHANGED = "cancelled", "expired", "ticket changed"
-CANCEL_REASONS = (CANCELLED_BY_BUYER, EXPIRED, TICKET_CHANGED)
+# Why an unpaid order ended: the buyer cancelled it, its time ran out, the seller changed the ticket before tickets
+# accepted the reservation, or the holder withdrew the ticket's resale before tickets accepted it.
+CANCELLED_BY_BUYER, EXPIRED, TICKET_CHANGED, WITHDRAWN = "cancelled", "expired", "ticket changed", "withdrawn"
+CANCEL_REASONS = (CANCELLED_BY_BUYER, EXPIRED, TICKET_CHANGED, WITHDRAWN)
 
 
 class TicketSnapshot(me.EmbeddedDocument):
@@ -26,7 +26,8 @@ class Order(VersionedDocument):
     """A buyer's reservation of one ticket, to be paid before `expires_at`.
 
     `active` is true for every status but cancelled; a unique partial index on (ticket_id where active) is what
-    guarantees one active order per ticket.
+    guarantees one active order per ticket. A complete order stops being active when its buyer puts the ticket back
+    on sale (a resale), and is active again if that resale is withdrawn.
     """
 
     meta = {"collection": "orders_orders"}
@@ -40,6 +41,8 @@ class Order(VersionedDocument):
     payment_id = me.StringField(null=True)
     created_at = me.DateTimeField(required=True, default=utcnow)
     event_id = me.StringField(null=True)  # the dated event of the ticket: the order cannot outlive its start
+    user_email = me.StringField(null=True)  # the buyer's, from their session: tickets puts it on the e-ticket
+    eticket_code = me.StringField(null=True)  # the buyer's e-ticket, once tickets has issued it (ETicketIssued)
 
 
 class TicketReplica(Document):

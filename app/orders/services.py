@@ -32,6 +32,7 @@ from .models import (
     CREATED,
     TICKET_CHANGED,
     UNPAID,
+    WITHDRAWN,
     BuyerHolds,
     Order,
     TicketReplica,
@@ -43,8 +44,9 @@ SWEEP_BATCH = 200
 
 
 @transactional
-def place_order(user_id, ticket_id):
-    """Reserve an available ticket for a buyer until now + ORDER_EXPIRATION_SECONDS."""
+def place_order(user_id, ticket_id, user_email=None):
+    """Reserve an available ticket for a buyer (with their email, for their e-ticket) until now +
+    ORDER_EXPIRATION_SECONDS."""
     work = current()
     ticket = work.get(TicketReplica, id=ticket_id) if isinstance(ticket_id, str) else None
     if ticket is None:
@@ -59,7 +61,7 @@ def place_order(user_id, ticket_id):
         id=ObjectId(), user_id=user_id, status=CREATED, ticket_id=ticket_id, active=True, created_at=now,
         expires_at=shows.expiry(now + timedelta(seconds=current_app.config["ORDER_EXPIRATION_SECONDS"]), event),
         ticket=TicketSnapshot(id=ticket_id, title=ticket.title, price=ticket.price, currency=ticket.currency),
-        event_id=ticket.event_id,
+        event_id=ticket.event_id, user_email=user_email,
     )
     _take_hold(user_id, str(order.id))
     try:
@@ -69,7 +71,8 @@ def place_order(user_id, ticket_id):
         raise TicketAlreadyReservedError(field="ticketId") from None
     emit(OrderCreated(aggregate_id=str(order.id), version=order.version, user_id=user_id, status=order.status,
                       expires_at=iso_utc(order.expires_at), ticket_id=ticket_id, price=ticket.price,
-                      currency=ticket.currency, title=ticket.title, **shows.order_event_fields(event)))
+                      currency=ticket.currency, title=ticket.title, user_email=user_email,
+                      **shows.order_event_fields(event)))
     # Only a committed order gets a timer; the sweep finds the order again if Huey loses it.
     work.enqueue_after_commit("orders.expire_order", str(order.id), eta=order.expires_at)
     metrics.count_after_commit(metrics.orders, outcome="placed")
@@ -144,7 +147,7 @@ def complete_order(order_id, payment_id, paid_at=None):
     current().update(order, status=COMPLETE, payment_id=payment_id)
     _release_hold(order)
     emit(OrderCompleted(aggregate_id=str(order.id), version=order.version, user_id=order.user_id,
-                        ticket_id=order.ticket_id, payment_id=payment_id))
+                        ticket_id=order.ticket_id, payment_id=payment_id, user_email=order.user_email))
     metrics.count_after_commit(metrics.orders, outcome="completed")
     return True
 
@@ -167,11 +170,52 @@ def cancel_for_changed_ticket(order_id, ticket_id):
 @transactional
 def record_ticket(ticket_id, version, title, price, currency, user_id, status, order_id, event_id=None,
                   starts_at=None):
-    """Apply one version of a ticket to the replica, strictly after the version before it."""
-    return apply_in_order(TicketReplica, ticket_id, version, {
+    """Apply one version of a ticket to the replica, strictly after the version before it; a resale (or its end)
+    moves which order holds the ticket's one slot."""
+    changed = apply_in_order(TicketReplica, ticket_id, version, {
         "title": title, "price": price, "currency": currency, "user_id": user_id, "status": status,
         "order_id": order_id, "event_id": event_id, "starts_at": as_utc(starts_at),
     })
+    if changed and status == "available":
+        _free_slot_for_resale(ticket_id)
+    elif changed and status == "sold" and ObjectId.is_valid(order_id or ""):
+        _give_slot_back(ticket_id, order_id)
+    return changed
+
+
+def _free_slot_for_resale(ticket_id):
+    # The holder put their bought ticket back on sale: the order that bought it keeps being complete (and its buyer's
+    # history), but no longer holds the ticket's slot, so the next buyer's order can.
+    work = current()
+    work.collection(Order).update_many({"ticket_id": ticket_id, "active": True, "status": COMPLETE},
+                                       {"$set": {"active": False}}, session=work.session)
+
+
+def _give_slot_back(ticket_id, order_id):
+    # Sold again to an order that bought it before: the holder withdrew the resale (or was let in at the door). Their
+    # order holds the slot again; an unpaid order placed meanwhile ends, and a paid one keeps the ticket (tickets
+    # gives it to that order, which was placed while the ticket was for sale).
+    work = current()
+    holder = work.get(Order, ticket_id=ticket_id, active=True)
+    if holder is not None and holder.id == ObjectId(order_id):
+        return
+    if holder is not None and holder.status == COMPLETE:
+        return
+    if holder is not None:
+        _cancel(holder, WITHDRAWN)
+    work.collection(Order).update_one({"_id": ObjectId(order_id), "ticket_id": ticket_id, "status": COMPLETE},
+                                      {"$set": {"active": True}}, session=work.session)
+
+
+@transactional
+def record_eticket(order_id, code):
+    """Remember the code tickets issued for a completed order, to show its buyer (harmless to repeat)."""
+    if not ObjectId.is_valid(order_id):
+        return False
+    work = current()
+    result = work.collection(Order).update_one({"_id": ObjectId(order_id)}, {"$set": {"eticket_code": code}},
+                                               session=work.session)
+    return result.modified_count == 1
 
 
 def _take_hold(user_id, order_id):

@@ -67,7 +67,7 @@ def place():
         flash("Choose a ticket to purchase.", "error")
         return redirect(back)
     try:
-        order = services.place_order(current_user.id, ticket_id)
+        order = services.place_order(current_user.id, ticket_id, current_user.email)
     except DomainError as exc:
         # Shown beside the ticket page's Purchase button (the "purchase-error" category), not in the page's flashes.
         flash(exc.message, "purchase-error")

@@ -17,7 +17,7 @@ from . import refunds, services
 def on_order_created(event: OrderCreated):
     """Start the replica of a new order."""
     services.apply_order_created(event.aggregate_id, event.version, event.user_id, event.status, event.price,
-                                 event.currency, event.expires_at)
+                                 event.currency, event.expires_at, event.correlation_id)
 
 
 @version_ordered

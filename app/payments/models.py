@@ -17,6 +17,7 @@ class PaymentOrder(Document):
     currency = me.StringField(required=True)
     user_id = me.StringField(required=True)
     expires_at = me.DateTimeField()
+    correlation_id = me.StringField(null=True)  # the purchase's chain: its payment continues it
     version = me.IntField(required=True, min_value=0)
 
     @property

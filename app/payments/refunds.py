@@ -11,6 +11,7 @@ from datetime import timedelta
 import stripe
 from bson import ObjectId
 
+from app.platform import metrics
 from app.platform.documents import utcnow
 from app.platform.events import emit
 from app.platform.queue import enqueue
@@ -93,6 +94,7 @@ def record_refund_success(refund_id, stripe_refund_id):
         return refund
     work.update(refund, status="succeeded", stripe_refund_id=stripe_refund_id, finished_at=utcnow(),
                 failure_message=None, lease_until=None)
+    metrics.count_after_commit(metrics.payments, outcome="refunded")
     emit(PaymentRefunded(aggregate_id=refund_id, version=refund.version, order_id=refund.order_id,
                          refund_id=stripe_refund_id, amount=refund.amount, currency=refund.currency,
                          reason=refund.reason))

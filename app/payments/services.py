@@ -12,9 +12,10 @@ import stripe
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
+from app.platform import metrics
 from app.platform.documents import as_utc, utcnow
 from app.platform.errors import ValidationError
-from app.platform.events import emit
+from app.platform.events import emit, in_chain
 from app.platform.replicas import apply_in_order
 from app.platform.uow import current, transactional
 
@@ -45,11 +46,11 @@ STALE_PAYMENT_SECONDS = 120
 # --- the replica of orders ------------------------------------------------------------------------------------------
 
 @transactional
-def apply_order_created(order_id, version, user_id, status, price, currency, expires_at):
+def apply_order_created(order_id, version, user_id, status, price, currency, expires_at, correlation_id=None):
     """Start the replica of an order (version 0); return whether it changed."""
     return apply_in_order(PaymentOrder, order_id, version, {
         "status": status, "amount": price, "currency": currency, "user_id": user_id,
-        "expires_at": as_utc(expires_at)})
+        "expires_at": as_utc(expires_at), "correlation_id": correlation_id})
 
 
 @transactional
@@ -173,6 +174,7 @@ def record_payment_failure(payment_id, message, stripe_id=None):
     payment = work.get(Payment, id=ObjectId(payment_id))
     if payment is None or payment.status != "pending":
         return payment  # a success recorded meanwhile wins over a stale failure
+    metrics.count_after_commit(metrics.payments, outcome="failed")
     work.update(payment, status="failed", holds_slot=None, failure_message=message[:500],
                 stripe_id=stripe_id or payment.stripe_id, finished_at=utcnow())
     return payment
@@ -204,8 +206,11 @@ def record_payment_success(payment_id, stripe_id, amount, currency):
                     currency, payment.order_id, None if order is None else f"{order.amount} {order.currency}")
         open_refund(payment, "amount mismatch")
     else:
-        emit(PaymentSucceeded(aggregate_id=str(payment.id), version=payment.version, order_id=payment.order_id,
-                              stripe_id=stripe_id, amount=payment.amount, currency=payment.currency))
+        # The payment continues the purchase its reservation started: one correlation id from reserve to sold.
+        with in_chain(order.correlation_id):
+            emit(PaymentSucceeded(aggregate_id=str(payment.id), version=payment.version, order_id=payment.order_id,
+                                  stripe_id=stripe_id, amount=payment.amount, currency=payment.currency))
+    metrics.count_after_commit(metrics.payments, outcome="succeeded")
     return payment
 
 

@@ -53,6 +53,19 @@ def caused_by(event):
         _chain.reset(token)
 
 
+@contextlib.contextmanager
+def in_chain(correlation_id):
+    """Emit events inside the block as part of the chain `correlation_id`, if given (a purchase resumed later)."""
+    if not correlation_id:
+        yield
+        return
+    token = _chain.set((correlation_id, None, None))
+    try:
+        yield
+    finally:
+        _chain.reset(token)
+
+
 def current_chain():
     """Return (correlation id, id and type of the event being handled) of the work running now, or None."""
     return _chain.get()

@@ -102,6 +102,7 @@ def _refuse_unpaired_surrogates(data):
 
 def _start_request():
     incoming = request.headers.get("X-Request-ID", "")
+    g.request_started = time.perf_counter()  # read by the request's log line and its metrics
     g.request_id = incoming if 0 < len(incoming) <= 64 and incoming.isascii() else uuid.uuid4().hex
     g.event_chain = start_chain(g.request_id)  # events this request causes carry its id as their correlation id
 
@@ -189,9 +190,10 @@ def content_security_policy(config):
     """Return the CSP for an app's settings: our own origin, plus Stripe's (live) or localstripe's (demo mode)."""
     stripe = effective_settings(config)
     if stripe["demo"]:
-        # localstripe's stand-in stripe.js calls localstripe's API from the page, and opens no frames.
+        # localstripe's stand-in stripe.js calls localstripe's API from the page, and opens no frames. The demo
+        # mailbox frames an email's HTML from this origin (every other page of ours refuses framing: frame-ancestors).
         stripe_scripts = stripe_connect = [o for o in (_origin(stripe["js_url"]), _origin(stripe["api_base"])) if o]
-        stripe_frames = []
+        stripe_frames = ["'self'"]
     else:
         # Stripe's published CSP needs: https://docs.stripe.com/security/guide#content-security-policy
         stripe_scripts = ["https://js.stripe.com", "https://*.js.stripe.com", *filter(None, [_origin(config.get(
@@ -232,6 +234,16 @@ def install_security_headers(app):
         referrer_policy="strict-origin-when-cross-origin",
         x_content_type_options=True,
     )
+
+
+def with_security_headers(**options):
+    """Give one view its own framing and CSP (Flask-Talisman's per-view options), e.g. a document we frame ourselves."""
+
+    def decorator(view):
+        view.talisman_view_options = options
+        return view
+
+    return decorator
 
 
 def report_tightest_rate_limit(limiter, response):

@@ -65,16 +65,11 @@ def configure(app):
     app.logger.setLevel(level)
     # Huey logs two INFO lines per task (hundreds a minute): only worth reading when debugging.
     logging.getLogger("huey").setLevel(logging.DEBUG if level <= logging.DEBUG else logging.WARNING)
-    app.before_request(_start)
     app.after_request(_log_request)
 
 
-def _start():
-    g.log_started = time.perf_counter()
-
-
 def _log_request(response):
-    started = g.pop("log_started", None)
+    started = g.get("request_started")
     if started is not None:
         log.info("%s %s %s %.1fms", request.method, request.path, response.status_code,
                  (time.perf_counter() - started) * 1000)

@@ -48,17 +48,12 @@ def observe_after_commit(histogram, value, **labels):
 
 def init_app(app):
     """Time and count every request, and serve /metrics."""
-    app.before_request(_start_timer)
     app.after_request(_record_request)
     app.register_blueprint(bp)
 
 
-def _start_timer():
-    g.metrics_started = time.perf_counter()
-
-
 def _record_request(response):
-    started = g.pop("metrics_started", None)
+    started = g.get("request_started")
     if started is None or request.endpoint == "metrics.scrape":
         return response
     # The rule, not the path: /api/orders/<id> is one series, whatever ids are asked for.

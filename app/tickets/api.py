@@ -4,16 +4,34 @@ events API: dated events, found by words, city and time, with what their tickets
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user, login_required
 
+from app.platform.documents import as_utc
+from app.platform.errors import NotAuthorizedError
 from app.platform.http import json_body
 from app.platform.paging import paging_headers
 
-from . import services, shows
+from . import holders, services, shows
 from .money import to_major
-from .params import event_query, ticket_query
-from .queries import available_tickets, events_by_id, find_event, find_ticket, has_started, listing, upcoming_events
+from .params import event_query, mine_query, ticket_query
+from .queries import (
+    available_tickets,
+    eticket_at_door,
+    events_by_id,
+    find_event,
+    find_ticket,
+    has_started,
+    held_by,
+    listing,
+    sold_and_selling,
+    upcoming_events,
+)
 
 bp = Blueprint("tickets_api", __name__, url_prefix="/api/tickets")
 events_bp = Blueprint("events_api", __name__, url_prefix="/api/events")
+etickets_bp = Blueprint("etickets_api", __name__, url_prefix="/api/etickets")
+
+
+def _iso(moment):
+    return shows.iso_utc(as_utc(moment)) if moment is not None else None
 
 
 def event_summary_json(show):
@@ -81,7 +99,11 @@ def create():
 
 @bp.get("")
 def index():
-    """Return a page of the tickets available for purchase (newest first unless sorted), with paging headers."""
+    """Return a page of the tickets available for purchase (newest first unless sorted), or of the caller's own
+    (`holder=me`, `seller=me`), with paging headers."""
+    mine = mine_query(request.args)
+    if mine is not None:
+        return _mine(mine)
     query = ticket_query(request.args, current_app.config["CURRENCY"].upper())
     return _paged("api-tickets", query, lambda q, now: available_tickets(q, now), tickets_json)
 
@@ -99,6 +121,76 @@ def update(ticket_id):
     body = json_body()
     ticket = services.update_ticket(ticket_id, current_user.id, body.get("title"), body.get("price"))
     return jsonify(ticket_json(ticket))
+
+
+def _mine(query):
+    if not current_user.is_authenticated:
+        raise NotAuthorizedError()
+    if query.role == "holder":
+        page = held_by(query, current_user.id)
+        body = [_with(ticket, eticket=eticket_json(eticket)) for ticket, eticket in page]
+    else:
+        page = sold_and_selling(query, current_user.id)
+        body = [_with(ticket, reservedUntil=_iso(ticket.reserved_until) if sale is None else None,
+                      sale=None if sale is None else sale_json(sale)) for ticket, sale in page]
+    response = jsonify(body)
+    response.headers.update(paging_headers(request.base_url, request.args, query.page, query.per_page, page.total))
+    return response
+
+
+def sale_json(sale):
+    """Return one sale of a ticket as its seller sees it: the order, the price, when."""
+    return {"orderId": sale.order_id, "price": to_major(sale.price, sale.currency), "currency": sale.currency,
+            "soldAt": _iso(sale.sold_at)}
+
+
+def _with(ticket, **extra):
+    return {**ticket_json(ticket), **extra}
+
+
+def eticket_json(eticket):
+    """Return the holder's view of their e-ticket: the code, its page, its status and when it was used."""
+    return {"code": eticket.code, "url": f"/etickets/{eticket.code}", "status": eticket.status,
+            "checkedInAt": _iso(eticket.checked_in_at)}
+
+
+@bp.post("/<ticket_id>/resale")
+@login_required
+def resell(ticket_id):
+    """Put the caller's bought ticket back on sale, at most RESALE_MAX_MARKUP_PERCENT above what they paid."""
+    ticket = holders.resell_ticket(ticket_id, current_user.id, json_body().get("price"))
+    return jsonify(ticket_json(ticket)), 201
+
+
+@bp.delete("/<ticket_id>/resale")
+@login_required
+def withdraw(ticket_id):
+    """Take the caller's unreserved resale listing off sale."""
+    holders.withdraw_resale(ticket_id, current_user.id)
+    return "", 204
+
+
+def door_json(eticket):
+    """Return an e-ticket as its door sees it: status, ticket, event, holder and check-in time."""
+    show = events_by_id([eticket.event_id]).get(eticket.event_id) if eticket.event_id else None
+    return {"code": eticket.code, "status": eticket.status, "ticketId": eticket.ticket_id, "title": eticket.title,
+            "event": event_summary_json(show) if show is not None else None, "holder": eticket.holder_email,
+            "checkedInAt": _iso(eticket.checked_in_at)}
+
+
+@etickets_bp.get("/<code>")
+@login_required
+def verify(code):
+    """Tell the event's organiser (or a ticket's first seller) whether a code opens their door."""
+    return jsonify(door_json(eticket_at_door(code, current_user.id)))
+
+
+@etickets_bp.post("/<code>/check-in")
+@login_required
+def check_in(code):
+    """Let a valid code's holder in, once: 409 once used, 410 once void."""
+    eticket = holders.check_in(code, current_user.id)
+    return jsonify({"status": eticket.status, "checkedInAt": _iso(eticket.checked_in_at)})
 
 
 @events_bp.post("")

@@ -25,7 +25,10 @@ class TicketCreated(Event):
 class TicketUpdated(Event):
     """The ticket changed: its owner edited it, or an order reserved, released or bought it (next version).
 
-    `status` is available, reserved or sold; `order_id` is the order holding it, or None when available.
+    `status` is available, reserved or sold; `order_id` is the order holding it, or None when available. A holder's
+    resale puts a sold ticket back to available with `user_id` = the holder (the orders that bought it before no
+    longer hold it); a withdrawn resale (or one whose code was checked in meanwhile) makes it sold again to the
+    holder's own order.
     """
 
     type = "tickets.ticket_updated.v1"
@@ -81,3 +84,41 @@ class TicketReservationRefused(Event):
     type = "tickets.ticket_reservation_refused.v1"
     order_id: str
     reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ETicketIssued(Event):
+    """An order completed and its buyer now holds the ticket: `code` is their e-ticket (version 0 of the e-ticket).
+
+    Fires once per completed order, in the transaction that marks the ticket sold. The code is a secret shared only
+    with the buyer (orders shows it on the buyer's own order); on a resale the seller's code is void at the same
+    moment (ETicketVoided).
+    """
+
+    type = "tickets.eticket_issued.v1"
+    code: str
+    ticket_id: str
+    order_id: str
+    holder_id: str
+    event_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ETicketVoided(Event):
+    """A resale of the ticket completed: the former holder's code no longer opens the door (next version)."""
+
+    type = "tickets.eticket_voided.v1"
+    ticket_id: str
+    order_id: str  # the order the void code was issued for
+    holder_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ETicketCheckedIn(Event):
+    """The door let the holder in: the code is used from `checked_in_at` (ISO 8601 UTC) on (next version, once)."""
+
+    type = "tickets.eticket_checked_in.v1"
+    ticket_id: str
+    holder_id: str
+    checked_in_at: str
+    event_id: str | None = None

@@ -60,3 +60,20 @@ class SellForm(TicketForm):
 # Where the services' field names land on the sell form.
 SELL_FIELDS = {"title": "title", "price": "price", "eventId": "event", "name": "event_name", "venue": "event_venue",
                "city": "event_city", "startsAt": "event_starts"}
+
+
+class DoorForm(FlaskForm):
+    """The door's one field: what a keyboard-wedge scanner (or a person, or the camera) types from a code."""
+
+    code = StringField("Scan or type an e-ticket code", render_kw={
+        "autocomplete": "off", "autocapitalize": "off", "spellcheck": "false", "autofocus": True, "maxlength": 300})
+
+
+class ResaleForm(FlaskForm):
+    """Resell a bought ticket: the price in major units."""
+
+    price = StringField("Resale price", render_kw={"inputmode": "decimal", "required": True, "autocomplete": "off"})
+
+
+class PlainForm(FlaskForm):
+    """A form with nothing but its CSRF token (one-button actions)."""

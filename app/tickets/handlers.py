@@ -12,7 +12,7 @@ from . import services
 def reserve_for_new_order(event):
     """Reserve the ticket an order was placed for."""
     services.reserve_ticket(event.ticket_id, event.aggregate_id, event.version, title=event.title,
-                            price=event.price, currency=event.currency)
+                            price=event.price, currency=event.currency, reserved_until=event.expires_at)
 
 
 @version_ordered
@@ -23,8 +23,9 @@ def release_for_cancelled_order(event):
 
 @version_ordered
 def sell_for_completed_order(event):
-    """Mark the ticket of a paid order sold."""
-    services.sell_ticket(event.ticket_id, event.aggregate_id, event.version)
+    """Mark the ticket of a paid order sold and issue its buyer's e-ticket (the previous holder's code is void)."""
+    services.sell_ticket(event.ticket_id, event.aggregate_id, event.version, buyer_id=event.user_id,
+                         buyer_email=event.user_email)
 
 
 def forget_ended_session(event: SessionEnded):

@@ -23,6 +23,11 @@ class Ticket(VersionedDocument):
     status = me.StringField(required=True, choices=STATUSES, default=AVAILABLE)
     order_id = me.StringField(null=True)  # the order holding it while reserved or sold
     created_at = me.DateTimeField(required=True, default=utcnow)
+    # Who listed it first: the door of a ticket without an event is theirs. `user_id` is whoever sells it now (the
+    # holder, once resold).
+    original_seller_id = me.StringField(null=True)
+    max_price = me.IntField(null=True)  # a resale listing's cap (minor units); None for a first listing
+    reserved_until = me.DateTimeField(null=True)  # when the order holding it must be paid by (while reserved)
     event_id = me.StringField(null=True)  # the event (Show) it is a ticket for, or None (a ticket listed the old way)
     # Search copies of its event, kept by the services that change either: the sale closes when the event starts,
     # and the ticket is found by the words of its title and of its event.
@@ -60,3 +65,43 @@ class OrderProgress(Document):
     id = me.StringField(primary_key=True)  # the order's id
     ticket_id = me.StringField(required=True)
     version = me.IntField(required=True)
+
+
+VALID, USED, VOID = "valid", "used", "void"
+ETICKET_STATUSES = (VALID, USED, VOID)
+
+
+class ETicket(VersionedDocument):
+    """The code a ticket's holder shows at the door: issued when an order completes, used at check-in, void once the
+    ticket is resold. `current` is true until it is void; a unique partial index keeps one current code per ticket."""
+
+    meta = {"collection": "tickets_etickets"}
+    code = me.StringField(required=True)  # secrets.token_urlsafe(24): 192 random bits, unique index
+    ticket_id = me.StringField(required=True)
+    order_id = me.StringField(required=True)  # the order that bought it (unique: one code per sale)
+    holder_id = me.StringField(required=True)
+    holder_email = me.StringField(null=True)  # None only for an order placed before orders carried the email
+    status = me.StringField(required=True, choices=ETICKET_STATUSES, default=VALID)
+    current = me.BooleanField(required=True, default=True)
+    event_id = me.StringField(null=True)  # the ticket's event: its organiser checks the code in
+    seller_id = me.StringField(required=True)  # who sold it to the holder
+    door_id = me.StringField(required=True)  # who may check it in when it has no event: the ticket's first seller
+    title = me.StringField(required=True)
+    price = me.IntField(required=True)  # what the holder paid, in minor units (the resale cap is counted from it)
+    currency = me.StringField(required=True)
+    issued_at = me.DateTimeField(required=True, default=utcnow)
+    checked_in_at = me.DateTimeField(null=True)
+    voided_at = me.DateTimeField(null=True)
+
+
+class Sale(Document):
+    """One sale of a ticket (its first sale and every resale): who sold it to whom, for how much, when."""
+
+    meta = {"collection": "tickets_sales"}
+    order_id = me.StringField(primary_key=True)
+    ticket_id = me.StringField(required=True)
+    seller_id = me.StringField(required=True)
+    buyer_id = me.StringField(required=True)
+    price = me.IntField(required=True)
+    currency = me.StringField(required=True)
+    sold_at = me.DateTimeField(required=True, default=utcnow)

@@ -165,3 +165,30 @@ def _price(args, name, currency, errors):
     # A bound between two minor units (10.005) keeps its meaning: round up the lower bound, down the upper one.
     scaled = amount.scaleb(exponent(currency))
     return int(scaled.to_integral_value(rounding="ROUND_CEILING" if name == "minPrice" else "ROUND_FLOOR"))
+
+
+@dataclass(frozen=True)
+class MineQuery:
+    """A signed-in user's own tickets: those they hold (`holder`) or sell and sold (`seller`), a page at a time."""
+
+    role: str
+    page: int = 1
+    per_page: int = 100
+
+
+def mine_query(args, default_per_page=100):
+    """Return the MineQuery of `holder=me` or `seller=me` (with page, perPage), None when neither is asked, or raise
+    ValidationError."""
+    asked = [name for name in ("holder", "seller") if args.get(name) is not None]
+    if not asked:
+        return None
+    errors = {}
+    if len(asked) > 1:
+        errors["seller"] = "Ask for holder=me or seller=me, not both"
+    role = asked[0]
+    if args.get(role) != "me":
+        errors[role] = f"{role} must be me"
+    values = {"page": _page(args, errors), "per_page": _per_page(args, default_per_page, errors)}
+    if errors:
+        raise ValidationError(errors)
+    return MineQuery(role=role, **values)

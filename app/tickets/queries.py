@@ -11,9 +11,10 @@ from bson import ObjectId
 from app.platform.documents import as_utc, utcnow
 from app.platform.freshness import cached
 
-from .errors import EventNotFoundError, TicketNotFoundError
-from .models import AVAILABLE, Show, Ticket
-from .params import EventQuery, TicketQuery
+from . import etickets
+from .errors import ETicketNotFoundError, EventNotFoundError, TicketNotFoundError
+from .models import AVAILABLE, RESERVED, USED, VALID, ETicket, Sale, Show, Ticket
+from .params import EventQuery, MineQuery, TicketQuery
 
 TICKET_ORDER = {
     "-created": [("created_at", -1), ("_id", -1)],
@@ -145,3 +146,71 @@ def _matches(ticket, query, now):
 def events_to_sell_for(terms=(), limit=50, now=None):
     """Return the soonest upcoming events a seller may list a ticket for, matching some words."""
     return upcoming_events(EventQuery(terms=tuple(terms), per_page=limit), now)
+
+
+# --- e-tickets, and a user's own tickets -----------------------------------------------------------------------
+
+
+def _read(document_class, **query):
+    return document_class.objects(**query).first()
+
+
+def eticket_of_holder(code, user_id):
+    """Return the e-ticket with this code if `user_id` holds (or held) it, else raise ETicketNotFoundError."""
+    eticket = _read(ETicket, code=code) if etickets.well_formed(code) else None
+    if eticket is None or eticket.holder_id != user_id:
+        raise ETicketNotFoundError()
+    return eticket
+
+
+def eticket_at_door(code, user_id, event_id=None):
+    """Return the e-ticket with this code if `user_id` keeps its door, else raise ETicketNotFoundError."""
+    return etickets.at_door(code, user_id, event_id, _read)
+
+
+def door_counts(event_id):
+    """Return (sold, checked in) for an event's door: its tickets with a current code, and those already used."""
+    sold = ETicket.objects(event_id=event_id, status__in=[VALID, USED]).count()
+    return sold, ETicket.objects(event_id=event_id, status=USED).count()
+
+
+def current_eticket_of(ticket_id):
+    """Return the ticket's current (valid or used) e-ticket, or None."""
+    return ETicket.objects(ticket_id=str(ticket_id), current=True).first()
+
+
+def sales_of(ticket_id):
+    """Return the ticket's sales, first sale first (its history)."""
+    return list(Sale.objects(ticket_id=str(ticket_id)).order_by("sold_at"))
+
+
+def _tickets_by_id(ids):
+    wanted = [ObjectId(i) for i in ids if ObjectId.is_valid(i)]
+    return {str(t.id): t for t in Ticket.objects(id__in=wanted)} if wanted else {}
+
+
+def held_by(query: MineQuery, user_id):
+    """Return a Page of (ticket, e-ticket) the user holds now (codes valid or used), newest first."""
+    spec = ETicket.objects(holder_id=user_id, status__in=[VALID, USED])
+    total = spec.count()
+    skip = (query.page - 1) * query.per_page
+    held = list(spec.order_by("-issued_at", "-id").skip(skip).limit(query.per_page)) if skip < total else []
+    tickets = _tickets_by_id({e.ticket_id for e in held})
+    return Page([(tickets[e.ticket_id], e) for e in held if e.ticket_id in tickets], total)
+
+
+def sold_and_selling(query: MineQuery, user_id):
+    """Return a Page of (ticket, sale) for what the user sells now (sale None; newest first), then what they sold."""
+    listed = Ticket.objects(user_id=user_id, status__in=[AVAILABLE, RESERVED])
+    sales = Sale.objects(seller_id=user_id)
+    listed_total, sales_total = listed.count(), sales.count()
+    skip, limit = (query.page - 1) * query.per_page, query.per_page
+    rows = []
+    if skip < listed_total:
+        rows = [(t, None) for t in listed.order_by("-created_at", "-id").skip(skip).limit(limit)]
+    more = limit - len(rows)
+    if more > 0 and skip + len(rows) < listed_total + sales_total:
+        sold = list(sales.order_by("-sold_at", "-id").skip(max(0, skip - listed_total)).limit(more))
+        tickets = _tickets_by_id({s.ticket_id for s in sold})
+        rows += [(tickets[s.ticket_id], s) for s in sold if s.ticket_id in tickets]
+    return Page(rows, listed_total + sales_total)

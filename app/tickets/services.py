@@ -5,16 +5,17 @@ import logging
 from bson import ObjectId
 from flask import current_app
 
+from app.platform.documents import as_utc
 from app.platform.errors import EventNotReadyError, ValidationError
 from app.platform.events import emit
 from app.platform.replicas import apply_in_order
 from app.platform.uow import current, transactional
 
-from . import shows
+from . import etickets, shows
 from .errors import TicketNotEditableError, TicketNotFoundError, TicketNotOwnedError
 from .events import TicketCreated, TicketReservationRefused, TicketUpdated
 from .models import AVAILABLE, RESERVED, SOLD, OrderProgress, Ticket
-from .money import PriceError, to_minor
+from .money import PriceError, format_money, to_minor
 
 log = logging.getLogger(__name__)
 MAX_TITLE = 200
@@ -44,7 +45,7 @@ def create_ticket(user_id, title, price, event_id=None):
     """List a ticket for sale at a major-unit price in the configured currency, for an upcoming event or none."""
     currency = current_app.config["CURRENCY"].upper()
     fields = _validate_new_listing(title, price, currency, event_id)
-    ticket = current().insert(Ticket(user_id=user_id, currency=currency, **fields))
+    ticket = current().insert(Ticket(user_id=user_id, original_seller_id=user_id, currency=currency, **fields))
     emit(TicketCreated(aggregate_id=str(ticket.id), version=ticket.version, title=ticket.title, price=ticket.price,
                        currency=ticket.currency, user_id=ticket.user_id, status=ticket.status,
                        order_id=ticket.order_id, **shows.ticket_changed(ticket)))
@@ -73,6 +74,8 @@ def update_ticket(ticket_id, user_id, title, price):
     if ticket.user_id != user_id:
         raise TicketNotOwnedError()
     fields = validate_listing(title, price, ticket.currency)
+    if ticket.max_price is not None and ticket.status == AVAILABLE:
+        _within_resale_cap(ticket, fields)
     if ticket.status != AVAILABLE:
         raise TicketNotEditableError("Cannot edit a sold ticket" if ticket.status == SOLD else None)
     current().update(ticket, **fields)
@@ -80,9 +83,21 @@ def update_ticket(ticket_id, user_id, title, price):
     return ticket
 
 
+def _within_resale_cap(ticket, fields):
+    # A resale listing keeps the title its buyers knew and the cap its holder's price set.
+    errors = {}
+    if fields["title"] != ticket.title:
+        errors["title"] = "A resold ticket keeps its title"
+    if fields["price"] > ticket.max_price:
+        errors["price"] = f"Resale price can be at most {format_money(ticket.max_price, ticket.currency)}"
+    if errors:
+        raise ValidationError(errors)
+
+
 @transactional
-def reserve_ticket(ticket_id, order_id, order_version=0, title=None, price=None, currency=None):
-    """Mark the ticket reserved by an order placed at this title and price; return whether it changed.
+def reserve_ticket(ticket_id, order_id, order_version=0, title=None, price=None, currency=None, reserved_until=None):
+    """Mark the ticket reserved by an order placed at this title and price (to be paid by `reserved_until`); return
+    whether it changed.
 
     An order placed against an older version of the ticket (its title or price changed since) is refused with
     TicketReservationRefused, so that no order holds a ticket at another price than the ticket's own.
@@ -104,7 +119,7 @@ def reserve_ticket(ticket_id, order_id, order_version=0, title=None, price=None,
         emit(TicketReservationRefused(aggregate_id=str(ticket.id), version=ticket.version, order_id=order_id,
                                       reason="ticket changed"))
         return False
-    current().update(ticket, status=RESERVED, order_id=order_id)
+    current().update(ticket, status=RESERVED, order_id=order_id, reserved_until=as_utc(reserved_until))
     _emit_updated(ticket)
     return True
 
@@ -117,14 +132,15 @@ def release_ticket(ticket_id, order_id, order_version):
     ticket = _load_for_event(ticket_id)
     if ticket is None or ticket.status != RESERVED or ticket.order_id != order_id:
         return False  # not the holder: its reservation came to nothing (the ticket was sold to a later order)
-    current().update(ticket, status=AVAILABLE, order_id=None)
+    current().update(ticket, status=AVAILABLE, order_id=None, reserved_until=None)
     _emit_updated(ticket)
     return True
 
 
 @transactional
-def sell_ticket(ticket_id, order_id, order_version):
-    """Mark the ticket sold to a paid order; return whether it changed."""
+def sell_ticket(ticket_id, order_id, order_version, buyer_id=None, buyer_email=None):
+    """Mark the ticket sold to a paid order and issue its buyer's e-ticket (voiding a reseller's); return whether it
+    changed."""
     if not _follow_order(order_id, order_version, ticket_id):
         return False  # a redelivery
     ticket = _load_for_event(ticket_id)
@@ -134,7 +150,9 @@ def sell_ticket(ticket_id, order_id, order_version):
         log.error("ticket %s is sold to order %s; order %s was paid too", ticket_id, ticket.order_id, order_id)
         return False
     # A paid order is final and the only active one, so it wins over any older holder whose end is still travelling.
-    current().update(ticket, status=SOLD, order_id=order_id)
+    current().update(ticket, status=SOLD, order_id=order_id, reserved_until=None)
+    if buyer_id:  # always, from OrderCompleted; a test may sell without a buyer
+        etickets.issue(ticket, order_id, buyer_id, buyer_email)
     _emit_updated(ticket)
     return True
 
@@ -145,6 +163,16 @@ def _follow_order(order_id, version, ticket_id):
     return apply_in_order(OrderProgress, order_id, version, {"ticket_id": ticket_id})
 
 
+def announce_change(ticket):
+    """Emit the ticket's new state (TicketUpdated) after a change of it in this unit of work."""
+    _emit_updated(ticket)
+
+
+def load(ticket_id):
+    """Return the ticket in the open unit of work, or raise TicketNotFoundError (also for a malformed id)."""
+    return _load(ticket_id)
+
+
 def _emit_updated(ticket):
     emit(TicketUpdated(aggregate_id=str(ticket.id), version=ticket.version, title=ticket.title, price=ticket.price,
                        currency=ticket.currency, user_id=ticket.user_id, status=ticket.status,
@@ -152,7 +180,8 @@ def _emit_updated(ticket):
 
 
 def _load(ticket_id):
-    ticket = current().get(Ticket, id=ObjectId(ticket_id)) if ObjectId.is_valid(ticket_id) else None
+    valid = isinstance(ticket_id, str) and ObjectId.is_valid(ticket_id)
+    ticket = current().get(Ticket, id=ObjectId(ticket_id)) if valid else None
     if ticket is None:
         raise TicketNotFoundError()
     return ticket

@@ -17,12 +17,14 @@ from .money import format_money, input_value
 from .params import TicketQuery, day, event_query, ticket_query
 from .queries import (
     available_tickets,
+    current_eticket_of,
     events_by_id,
     events_to_sell_for,
     find_event,
     find_ticket,
     has_started,
     listing,
+    sales_of,
     upcoming_events,
 )
 from .search import query_terms
@@ -153,8 +155,11 @@ def show(ticket_id):
     ticket = find_ticket(ticket_id)
     show = events_by_id([ticket.event_id]).get(ticket.event_id) if ticket.event_id else None
     is_owner = current_user.is_authenticated and current_user.id == ticket.user_id
+    held = current_eticket_of(ticket.id)
+    is_holder = held is not None and current_user.is_authenticated and held.holder_id == current_user.id
     return render_template("tickets/show.html", ticket=ticket, show=show, is_owner=is_owner,
-                           started=show is not None and has_started(show))
+                           started=show is not None and has_started(show), sales=sales_of(ticket.id),
+                           holder_code=held.code if is_holder else None)
 
 
 @bp.route("/tickets/<ticket_id>/edit", methods=["GET", "POST"])

@@ -4,7 +4,6 @@ import pytest
 
 from app.platform import localstripe
 from app.platform.embedded import free_port
-from tests.mail import MailServer
 
 PUBLIC_URL = "http://shop.test:8080"
 
@@ -16,13 +15,6 @@ def notifications_stripe(out_dir):
     yield server
     server.stop()
 
-
-@pytest.fixture
-def mail_server(tmp_path):
-    """Start a real SMTP server (aiosmtpd) for this test; stopped afterwards."""
-    server = MailServer(tmp_path / "received").start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

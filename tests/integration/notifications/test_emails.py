@@ -150,3 +150,23 @@ def test_money_that_came_too_late_is_refunded_and_the_buyer_told_why_and_when(ap
     order_link = [link for link in message.links() if "/orders/" in link][0]
     assert order_link.endswith(f"/orders/{order['id']}") and follows(buyer, order_link) == (200, None)
     assert mail_server.messages(subject="Payment received") == []
+
+
+def test_emails_about_a_ticket_for_a_dated_event_name_the_event_its_venue_and_its_local_time(app, mail_server,
+                                                                                           worker):
+    seller, seller_email, _ = signed_up(app)
+    buyer, buyer_email, _ = signed_up(app)
+    show = seller.post("/api/events", json={"name": "Nils Frahm live", "venue": "Funkhaus", "city": "Berlin",
+                                             "startsAt": "2031-03-14T20:30:00+01:00"})
+    assert show.status_code == 201, show.get_json()
+    listed = seller.post("/api/tickets", json={"title": "Standing", "price": "39", "eventId": show.get_json()["id"]})
+    assert listed.status_code == 201, listed.get_json()
+    order = reserve(buyer, listed.get_json()["id"])
+    held = _one(mail_server, buyer_email, "Reserved for you")
+    pay(buyer, order["id"])
+    received = _one(mail_server, buyer_email, "Payment received")
+    sold = _one(mail_server, seller_email, "Your ticket sold")
+    for message in (held, received, sold):
+        for part in (message.text, message.html):
+            # The venue's clock, as the organiser gave it: 20:30 in Berlin, not 19:30 UTC.
+            assert "Nils Frahm live" in part and "Funkhaus, Berlin" in part and "Fri 14 Mar 2031, 20:30" in part

@@ -58,7 +58,14 @@ def test_the_demo_mailbox_lists_and_shows_what_the_store_sent(app, demo_store):
     assert "Welcome to Ticketing" in shown and email in shown
     assert '<iframe class="mail-frame"' in shown and 'sandbox="allow-popups' in shown
     assert "allow-scripts" not in shown and "allow-same-origin" not in shown
-    assert "srcdoc=\"&lt;base target=&#34;_top&#34;&gt;&lt;!doctype html&gt;" in shown  # the HTML part, escaped
+    assert f'src="/dev/mail/{path.stem}/html"' in shown
+    html = client.get(f"/dev/mail/{path.stem}/html")  # the HTML part, a document of its own for the frame
+    assert html.mimetype == "text/html"
+    assert html.get_data(as_text=True).startswith('<base target="_top"><!doctype html>')
+    policy = html.headers["Content-Security-Policy"]
+    assert "script-src 'none'" in policy and "style-src 'unsafe-inline'" in policy
+    assert "frame-ancestors 'self'" in policy
+    assert html.headers["X-Frame-Options"] == "SAMEORIGIN"
     assert "Your account " + email + " is ready." in shown  # the plain-text part
 
 

@@ -82,3 +82,24 @@ def test_money_after_the_order_expired_is_refunded_and_the_ticket_stays_for_sale
                message="the ticket to be for sale again")
     page = buyer.get(f"/orders/{order_id}").get_data(as_text=True)
     assert "Refunded $25.50" in page
+
+
+def test_a_purchase_from_reservation_to_sale_is_one_chain_across_four_contexts(app, db, stripe_client, worker):
+    """Every event of one purchase carries the reservation request's id, each caused by the event before it."""
+    buyer, _, ticket_id, order_id = _listed_and_reserved(app, db)
+    assert post_payment(buyer, order_id, "pm_card_visa").status_code == 201
+    wait_until(lambda: _ticket_status(buyer, ticket_id) == "sold", timeout=20, message="the ticket to be sold")
+    created = db.platform_outbox.find_one({"type": "orders.order_created.v1", "aggregate_id": order_id})
+    chain = created["payload"]["correlation_id"]
+    events = {doc["type"]: doc for doc in db.platform_outbox.find({"payload.correlation_id": chain})}
+    paid = events["payments.payment_succeeded.v1"]
+    completed = events["orders.order_completed.v1"]
+    sold = db.platform_outbox.find_one({"payload.causation_id": completed["_id"], "aggregate_id": ticket_id})
+    assert paid["payload"]["order_id"] == order_id
+    assert completed["payload"]["causation_id"] == paid["_id"]
+    assert sold["payload"]["status"] == "sold" and sold["payload"]["correlation_id"] == chain
+    contexts = {doc["type"].split(".")[0] for doc in db.platform_outbox.find({"payload.correlation_id": chain})}
+    assert contexts == {"orders", "tickets", "payments"}  # and notifications, which only listens, applied them
+    trace = app.test_cli_runner().invoke(args=["events", "trace", order_id]).output
+    assert "payments.payment_succeeded.v1" in trace and f"caused by payments.payment_succeeded.v1 {paid['_id'][:8]}" \
+        in trace

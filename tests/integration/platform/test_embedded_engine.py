@@ -1,13 +1,16 @@
 """The embedded engine's shortcuts (_id lookups by primary key, planning facts kept across writes) answer as MongoDB."""
 
 import pymongo
+import pytest
 from bson import Decimal128, ObjectId
+from pymongo.errors import OperationFailure
 
 from tests.servers import start_mongo
 
 
-def _start(tmp_path, out_dir):
-    proc, uri = start_mongo(tmp_path, out_dir)
+def _start(tmp_path, out_dir, *options):
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    proc, uri = start_mongo(tmp_path, out_dir, *options)
     return proc, pymongo.MongoClient(uri, serverSelectionTimeoutMS=3000).get_default_database()
 
 
@@ -83,5 +86,29 @@ def test_a_rolled_back_transaction_does_not_leave_planning_answers_behind(tmp_pa
             assert db.rows.count_documents({"tag": "blue"}, session=session) == 1
             session.abort_transaction()
         assert [d["_id"] for d in db.rows.find({"tag": "red"})] == ["r"]
+    finally:
+        proc.stop()
+
+
+def test_counts_and_groups_take_any_number_of_documents_unless_the_server_is_given_a_budget(tmp_path, out_dir):
+    # mongoeco's own budget (50,000 documents held by one count, $group or $sort) broke `flask outbox status` on a
+    # grown store; the server lifts it unless told otherwise. A budget of 100 stands in for it here.
+    rows = [{"_id": f"r{i}", "kind": "b" if i % 3 == 0 else "a"} for i in range(150)]
+    by_kind = [{"$group": {"_id": "$kind", "n": {"$sum": 1}}}, {"$sort": {"_id": 1}}]
+    proc, db = _start(tmp_path / "budget", out_dir, "--aggregation-limit", "100")
+    try:
+        db.rows.insert_many(rows)
+        assert db.rows.count_documents({"kind": "b"}) == 50
+        with pytest.raises(OperationFailure, match="materialization budget"):
+            db.rows.count_documents({})
+    finally:
+        proc.stop()
+
+    proc, db = _start(tmp_path / "default", out_dir)
+    try:
+        db.rows.insert_many(rows)
+        assert db.rows.count_documents({}) == 150
+        assert list(db.rows.aggregate(by_kind)) == [{"_id": "a", "n": 100}, {"_id": "b", "n": 50}]
+        assert [d["_id"] for d in db.rows.find({}, sort=[("_id", -1)], limit=2)] == ["r99", "r98"]
     finally:
         proc.stop()

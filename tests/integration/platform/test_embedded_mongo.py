@@ -93,3 +93,29 @@ def test_a_client_that_gave_up_while_queued_does_not_hold_the_database(server):
     started = time.monotonic()
     _client(server).get_default_database().items.insert_one({"_id": "next"})
     assert time.monotonic() - started < 1.0
+
+
+def test_a_transaction_aborted_for_its_silence_commits_none_of_its_later_writes(mongodb_uri):
+    """The gate aborts a transaction whose client went silent; what that client sends next in it must fail, as
+    MongoDB's NoSuchTransaction does (retryable), and never run outside the transaction."""
+    from pymongo import MongoClient
+    from pymongo.errors import PyMongoError
+
+    stalled_client, other_client = MongoClient(mongodb_uri), MongoClient(mongodb_uri)
+    collection = stalled_client.get_default_database().test_silent_transactions
+    collection.delete_many({})
+    try:
+        with stalled_client.start_session() as session:
+            session.start_transaction()
+            collection.insert_one({"_id": "before the silence"}, session=session)
+            time.sleep(2.6)  # longer than the gate lets a transaction stay silent
+            # Someone else waits for the gate: it aborts the silent transaction and goes ahead.
+            assert other_client.get_default_database().test_silent_transactions.find_one({"_id": "x"}) is None
+            with pytest.raises(PyMongoError) as failed:
+                collection.insert_one({"_id": "after the silence"}, session=session)
+                session.commit_transaction()
+            assert failed.value.has_error_label("TransientTransactionError")
+        assert collection.count_documents({}) == 0
+    finally:
+        stalled_client.close()
+        other_client.close()

@@ -12,20 +12,12 @@ from app.platform import localstripe
 from app.platform.embedded import free_port
 from tests.conftest import env_for
 from tests.integration.split.services import Service, unique_huey_name
-from tests.mail import MailServer
 from tests.servers import start_mongo, wait_until
 
 pytestmark = pytest.mark.consumer
 
 PASSWORD = "secret-pass"
 
-
-@pytest.fixture
-def mail_server(tmp_path):
-    """Start a real SMTP server for the notifications service."""
-    server = MailServer(tmp_path / "received").start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

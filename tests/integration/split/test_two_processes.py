@@ -120,6 +120,23 @@ def _consumer_pending(settings, name):
     return info.num_pending + info.num_ack_pending
 
 
+def _assert_one_chain(a, b, order_id):
+    """The purchase's events, in both services' outboxes, carry one correlation id, each caused by the one before."""
+    from pymongo import MongoClient
+
+    outboxes = [MongoClient(service.env["MONGODB_URI"]).get_default_database().platform_outbox for service in (a, b)]
+    try:
+        created = outboxes[0].find_one({"type": "orders.order_created.v1", "aggregate_id": order_id})
+        paid = outboxes[1].find_one({"type": "payments.payment_succeeded.v1", "payload.order_id": order_id})
+        completed = outboxes[0].find_one({"type": "orders.order_completed.v1", "aggregate_id": order_id})
+    finally:
+        for outbox in outboxes:
+            outbox.database.client.close()
+    chain = created["payload"]["correlation_id"]
+    assert paid["payload"]["correlation_id"] == chain  # payments continued the chain it learnt over NATS
+    assert completed["payload"]["correlation_id"] == chain and completed["payload"]["causation_id"] == paid["_id"]
+
+
 def test_a_purchase_crosses_two_services_and_survives_the_payments_service_being_down(split, nats_settings):
     """Reserve on A, pay on B, see it complete on A; then order while B is down and pay once it is back."""
     a, b = split["a"], split["b"]
@@ -136,6 +153,7 @@ def test_a_purchase_crosses_two_services_and_survives_the_payments_service_being
     assert _wait_for_status(buyer, f"{a.url}/api/orders/{order['id']}", "complete", "the order to complete")
     sold = _wait_for_status(seller, f"{a.url}/api/tickets/{ticket['id']}", "sold", "the ticket to be sold")
     assert sold["orderId"] == order["id"]
+    _assert_one_chain(a, b, order["id"])
 
     # Payments goes away; the marketplace keeps taking orders, and their events wait in JetStream.
     b.stop()

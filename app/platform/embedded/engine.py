@@ -1,0 +1,225 @@
+"""The engine: mongoeco's SQLite engine without its change log, its thread per call and its scans per write."""
+
+import re
+
+_JSON_PATH_STEP = re.compile(r'\.(?:"([^"\\]*)"|([^."\[\]]+))')
+
+
+def _dotted_path(json_path):
+    """Return SQLite's JSON path of an array ('$.a."b_c"', '$.a[2]') as a dotted field name, or None if it has none."""
+    if not json_path.startswith("$"):
+        return None
+    # The array's own place: an array inside an array (a[2]) is reported as its outer array's field.
+    position, parts, end = 1, [], json_path.find("[")
+    end = len(json_path) if end < 0 else end
+    while position < end:
+        step = _JSON_PATH_STEP.match(json_path, position, end)
+        if step is None:
+            return None
+        name = step.group(1) if step.group(1) is not None else step.group(2)
+        if "." in name or not name:
+            return None
+        parts.append(name)
+        position = step.end()
+    return ".".join(parts) or None
+
+
+def sqlite_engine_class():
+    """Return mongoeco's SQLite engine without its change log, its thread per call and its scans per write."""
+    from dataclasses import replace
+
+    from bson import ObjectId
+    from mongoeco.core.filtering import EqualsCondition, InCondition
+    from mongoeco.core.identity import id_contains_numeric_value
+    from mongoeco.engines import sqlite
+    from mongoeco.engines._sqlite_session_runtime import SQLiteSessionRuntime
+    from mongoeco.engines.sqlite import SQLiteEngine
+
+    # Change streams: the app never opens one, yet mongoeco writes every change (the whole document, serialized) to
+    # a change log in SQLite and, after each write, starts a heartbeat thread and takes a lease to dispatch that log.
+    # That was about half of the server's time per write. This server does not offer change streams.
+    sqlite._sqlite_append_change = lambda *args, **kwargs: None
+
+    # Planning facts mongoeco asks about a queried field before every query that the last write to the collection
+    # made it forget, each a scan of the whole collection: does any document hold a Decimal128/bytes/undefined value
+    # there, or an array at or on the way to it (asked for every equality on a field without a multikey index).
+    watched = tuple(f'"type":"{t}"' for t in ("decimal", "decimal128", "decimal128_public", "bytes", "undefined"))
+    array_facts = ("top_level_array:", "traverses_array:")
+    # SQLite itself reports what every written document holds, whichever of mongoeco's write paths wrote it (some
+    # update the stored JSON in SQL, never serializing the document in Python).
+    triggers = [
+        f"""CREATE TEMP TRIGGER IF NOT EXISTS ticketing_{name}_{event.split()[0].lower()}
+            AFTER {event} ON main.documents WHEN instr(NEW.document, '{marker}') > 0
+            BEGIN {body}; END"""
+        for event in ("INSERT", "UPDATE OF document")
+        for name, marker, body in (
+            ("tagged", '"$mongoeco"', "SELECT ticketing_note_tagged(NEW.document)"),
+            ("arrays", "[", "SELECT ticketing_note_array(fullkey) FROM json_tree(NEW.document) WHERE type = 'array'"),
+        )
+    ]
+
+    class SessionRuntime(SQLiteSessionRuntime):
+        """mongoeco's transactions and write scopes, putting back the planning facts a rollback throws away."""
+
+        # A rollback returns the data to what it was at BEGIN or at the failed write's savepoint, and the planning
+        # facts known then were true of exactly that data: restore them instead of letting mongoeco clear them all,
+        # which made the next query on every collection rescan it (each lost reservation race, each 4xx answered
+        # from inside a unit of work, each write refused by a unique index). The facts the triggers record
+        # (_array_paths, _wrote_watched_type) keep what a rolled-back write added: that errs on the safe side.
+
+        def __init__(self, engine):
+            super().__init__(engine)
+            self._facts_at_begin = None
+            self._facts_at_write = {}  # connection → the facts at the start of each open write scope, outermost first
+
+        def _facts(self):
+            return dict(self._engine._collection_features_cache)
+
+        def _restore(self, facts):
+            cache = self._engine._collection_features_cache
+            cache.clear()
+            cache.update(facts)
+
+        def start_session_transaction(self, session):
+            with self._engine._lock:
+                super().start_session_transaction(session)
+                self._facts_at_begin = self._facts()
+
+        def commit_session_transaction(self, session):
+            with self._engine._lock:
+                super().commit_session_transaction(session)
+                self._facts_at_begin = None
+
+        def abort_session_transaction(self, session):
+            with self._engine._lock:
+                connection = self._engine._connection
+                rolls_back = connection is not None and self._engine._transaction_owner_session_id == session.session_id
+                super().abort_session_transaction(session)  # raises (leaving the facts cleared) if ROLLBACK fails
+                if rolls_back:
+                    facts, self._facts_at_begin = self._facts_at_begin, None
+                    self._facts_at_write.pop(connection, None)
+                    if facts is not None:
+                        self._restore(facts)
+
+        def begin_write(self, conn, context):
+            super().begin_write(conn, context)
+            self._facts_at_write.setdefault(conn, []).append(self._facts())
+
+        def commit_write(self, conn, context):
+            super().commit_write(conn, context)
+            self._pop_write_facts(conn)
+
+        def rollback_write(self, conn, context):
+            state = self._write_states.get(conn)
+            # Only a savepoint or a transaction of the write's own is undone (a frame-less write inside the session's
+            # transaction is left for the transaction's abort).
+            undone = bool(state and state.frames and state.frames[-1]) or not self.session_owns_transaction(context)
+            facts = self._pop_write_facts(conn)
+            super().rollback_write(conn, context)  # raises (leaving the facts cleared) if the rollback fails
+            if undone and facts is not None:
+                self._restore(facts)
+
+        def _pop_write_facts(self, conn):
+            stack = self._facts_at_write.get(conn)
+            facts = stack.pop() if stack else None
+            if not stack:
+                self._facts_at_write.pop(conn, None)
+            return facts
+
+        def clear_write_states(self):
+            super().clear_write_states()
+            self._facts_at_write.clear()
+            self._facts_at_begin = None
+
+    class Engine(SQLiteEngine):
+        capabilities = replace(SQLiteEngine.capabilities, change_delivery="none")
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._session_runtime = SessionRuntime(self)
+            # What this server has written since it started, recorded by SQLite triggers as each write runs (so
+            # before any query can see it), and never forgotten: a fact is kept across a write only while no
+            # written document could have made it false.
+            self._wrote_watched_type = False
+            self._array_paths = set()  # dotted path of every array written (not looking inside arrays)
+            self._array_paths_unknown = False  # an array under a key the dotted form cannot name
+
+        def _connect_sync(self):
+            super()._connect_sync()
+            with self._lock:
+                connection = self._connection
+                connection.create_function("ticketing_note_tagged", 1, self._note_tagged)
+                connection.create_function("ticketing_note_array", 1, self._note_array)
+                for trigger in triggers:
+                    connection.execute(trigger)
+
+        # Called by SQLite inside a write: they must never raise (that would fail the write).
+        def _note_tagged(self, document):
+            if not isinstance(document, str) or any(marker in document for marker in watched):
+                self._wrote_watched_type = True
+
+        def _note_array(self, json_path):
+            path = _dotted_path(json_path) if isinstance(json_path, str) else None
+            if path is None:
+                self._array_paths_unknown = True
+            else:
+                self._array_paths.add(path)
+
+        def _invalidate_collection_features_cache(self, db_name=None, coll_name=None):
+            # Keep the "no document has one" answers a write could not have made false instead of rescanning the
+            # whole collection on the next query (O(collection size) per query on the outbox, the deliveries, the
+            # inbox and the orders, which only grow). A call without a collection (a rollback, a reconnect) still
+            # clears everything: it may bring back documents as they were before (SessionRuntime then puts back
+            # what was known of them).
+            kept = {}
+            if db_name is not None and coll_name is not None:
+                kept = {key: value for key, value in self._collection_features_cache.items()
+                        if key[:2] == (db_name, coll_name) and value is False and self._still_false(str(key[2]))}
+            super()._invalidate_collection_features_cache(db_name, coll_name)
+            if kept:
+                self._collection_features_cache.update(kept)
+
+        def _still_false(self, fact):
+            if fact.startswith("tagged_type:"):
+                return not self._wrote_watched_type
+            if fact.startswith(array_facts) and not self._array_paths_unknown:
+                field = fact.split(":", 1)[1]
+                return not any(part.isdigit() for part in field.split(".")) and not any(
+                    field == path or field.startswith(path + ".") for path in self._array_paths)
+            return False
+
+        def _rename_collection_sync(self, *args, **kwargs):
+            # The renamed collection's documents may predate this server: its triggers never saw them.
+            try:
+                return super()._rename_collection_sync(*args, **kwargs)
+            finally:
+                self._invalidate_collection_features_cache()
+
+        async def _run_blocking(self, func, /, *args, **kwargs):
+            # mongoeco hands every engine call to a thread pool and wakes the event loop when it is done: a thread
+            # switch, a future and a wake-up write per call, for work that holds the engine's one lock anyway and,
+            # behind the gate, never overlaps another command's. Run it in place.
+            return func(*args, **kwargs)
+
+        def _translate_query_plan_with_multikey(self, db_name, coll_name, plan):
+            # mongoeco turns `_id` equality and `$in` into a JSON predicate evaluated on every document of the
+            # collection (for `$in`, a json_each subquery per document), although each document's storage key is its
+            # _id: claiming a batch of deliveries by id cost O(collection size). A string or ObjectId _id equals only
+            # the document stored under the same key, so look those up by the primary key instead.
+            if isinstance(plan, EqualsCondition | InCondition) and plan.field == "_id":
+                values = (plan.value,) if isinstance(plan, EqualsCondition) else plan.values
+                if values and all(type(value) in (str, ObjectId) for value in values):
+                    keys = list(dict.fromkeys(self._storage_key(value) for value in values))
+                    return f"storage_key IN ({', '.join('?' * len(keys))})", keys
+            return super()._translate_query_plan_with_multikey(db_name, coll_name, plan)
+
+        def _validate_document_against_unique_indexes(self, db_name, coll_name, document, **options):
+            # mongoeco 4.11 loads and decodes EVERY document of the collection on each single insert, looking for an
+            # _id equal to the new one under another numeric type (1 vs 1.0): each insert costs O(collection size)
+            # and the outbox, deliveries and inbox only grow. An _id with no number in it (ObjectId, string) is equal
+            # only to the same storage key, which the engine checks with its primary key first, so skip the scan.
+            if options.get("scan_payload_id") and not id_contains_numeric_value(document.get("_id")):
+                options["scan_payload_id"] = False
+            return super()._validate_document_against_unique_indexes(db_name, coll_name, document, **options)
+
+    return Engine

@@ -1,0 +1,40 @@
+"""The embedded MongoDB server run in a thread of the test process, so a test can see its engine's planning facts."""
+
+import asyncio
+import threading
+from contextlib import contextmanager
+
+from app.platform import embedded
+
+
+def facts_of(engine, collection, database="ticketing"):
+    """Return the engine's planning facts about one collection as {fact: answer}."""
+    return {key[2]: value for key, value in dict(engine._collection_features_cache).items()
+            if key[:2] == (database, collection)}
+
+
+@contextmanager
+def running(server):
+    """Run a (gated) wire server on its own event loop in a thread of this process; yield its URI."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="embedded-mongo", daemon=True)
+    thread.start()
+    try:
+        address = asyncio.run_coroutine_threadsafe(server.start(), loop).result(30)
+        yield f"mongodb://127.0.0.1:{address.port}/ticketing?directConnection=true"
+    finally:
+        asyncio.run_coroutine_threadsafe(server.close(), loop).result(30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
+
+
+@contextmanager
+def served_in_thread(path, engine=None, **options):
+    """Serve `path` (or `engine`) on a free port from a thread of this process; yield (engine, uri)."""
+    if engine is None:
+        server = embedded.mongo_server(str(path), port=0, **options)
+    else:
+        server = embedded.gated_server_class()(engine=engine, host="127.0.0.1", port=0)
+    with running(server) as uri:
+        yield server.engine, uri

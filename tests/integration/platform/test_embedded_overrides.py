@@ -1,0 +1,270 @@
+"""Each override of mongoeco's internals (app/platform/embedded) finds what it relies on in the installed mongoeco.
+
+A mongoeco upgrade that renames, re-signs or stops calling one of these internals fails here, by name, instead of
+silently turning an override into dead code (or the server into a wrong one). The behaviour each override gives is
+tested in test_embedded_engine.py, test_embedded_facts.py and test_embedded_mongo.py.
+"""
+
+import dataclasses
+import inspect
+import sqlite3
+
+import pymongo
+import pytest
+from bson import ObjectId
+
+from app.platform.embedded import gated_server_class, mongo_server, sqlite_engine_class
+from tests.integration.platform.embedded_support import facts_of, running, served_in_thread
+
+P = inspect.Parameter
+
+
+def _parameters(function):
+    """Return [(name, kind)] of a function's parameters, self excluded."""
+    return [(p.name, p.kind) for p in inspect.signature(function).parameters.values() if p.name != "self"]
+
+
+def _spied(calls):
+    """Return the server's engine class with each relied-on internal recording its calls into `calls`."""
+
+    class Spy(sqlite_engine_class()):
+        def _invalidate_collection_features_cache(self, db_name=None, coll_name=None):
+            calls.append(("invalidate", db_name, coll_name))
+            return super()._invalidate_collection_features_cache(db_name, coll_name)
+
+        async def _run_blocking(self, func, /, *args, **kwargs):
+            calls.append(("run_blocking", getattr(func, "__name__", "?")))
+            return await super()._run_blocking(func, *args, **kwargs)
+
+        def _translate_query_plan_with_multikey(self, db_name, coll_name, plan):
+            calls.append(("translate", type(plan).__name__, getattr(plan, "field", None)))
+            return super()._translate_query_plan_with_multikey(db_name, coll_name, plan)
+
+        def _validate_document_against_unique_indexes(self, db_name, coll_name, document, **options):
+            calls.append(("unique", document.get("_id"), options.get("scan_payload_id")))
+            return super()._validate_document_against_unique_indexes(db_name, coll_name, document, **options)
+
+    return Spy
+
+
+@pytest.fixture
+def spied(tmp_path):
+    """Serve a fresh database through a spied engine; yield (engine, database, calls)."""
+    calls = []
+    engine = _spied(calls)(str(tmp_path / "mongo.sqlite"))
+    with served_in_thread(None, engine=engine) as (engine, uri):
+        client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=3000)
+        yield engine, client.ticketing, calls
+        client.close()
+
+
+# --- engine.py -----------------------------------------------------------------------------------------------------
+
+
+def test_the_change_log_writer_is_the_module_function_the_engine_calls():
+    # Override: `sqlite._sqlite_append_change` is replaced by a no-op (the server offers no change streams).
+    from mongoeco.engines import sqlite
+
+    source = inspect.getsource(sqlite)
+    assert callable(sqlite._sqlite_append_change)
+    assert source.count("_sqlite_append_change(") >= 3  # every write path reaches it through the module global
+    assert "change_delivery" in {f.name for f in dataclasses.fields(type(sqlite.SQLiteEngine.capabilities))}
+
+
+def test_no_write_reaches_the_change_log(spied, tmp_path):
+    engine, db, _ = spied
+    db.items.insert_one({"_id": "a", "n": 1})
+    db.items.update_one({"_id": "a"}, {"$set": {"n": 2}})
+    db.items.delete_one({"_id": "a"})
+    with sqlite3.connect(tmp_path / "mongo.sqlite") as raw:
+        tables = {row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert "documents" in tables
+        if "change_outbox" in tables:
+            assert raw.execute("SELECT COUNT(*) FROM change_outbox").fetchone()[0] == 0
+    assert engine.capabilities.change_delivery == "none"
+
+
+def test_documents_live_in_a_documents_table_the_triggers_watch(spied, tmp_path):
+    # Override: `_connect_sync` adds SQLite functions and TEMP triggers on main.documents(document, storage_key).
+    engine, db, _ = spied
+    from mongoeco.engines.sqlite import SQLiteEngine
+
+    assert _parameters(SQLiteEngine._connect_sync) == []
+    db.items.insert_one({"_id": "a", "tags": ["x"], "meta": {"list": [1]}})
+    with sqlite3.connect(tmp_path / "mongo.sqlite") as raw:
+        columns = {row[1] for row in raw.execute("PRAGMA table_info(documents)")}
+    assert {"document", "storage_key"} <= columns
+    assert {"tags", "meta.list"} <= engine._array_paths  # the triggers fired for the write
+    assert not engine._wrote_watched_type
+
+
+def test_planning_facts_are_cached_by_collection_and_forgotten_per_collection_on_writes(spied):
+    # Override: `_invalidate_collection_features_cache(db_name, coll_name)` keeps the facts no write could break.
+    engine, db, calls = spied
+    from mongoeco.engines.sqlite import SQLiteEngine
+
+    assert _parameters(SQLiteEngine._invalidate_collection_features_cache) == [
+        ("db_name", P.POSITIONAL_OR_KEYWORD), ("coll_name", P.POSITIONAL_OR_KEYWORD)]
+    db.items.insert_many([{"_id": f"i{n}", "tag": "t", "meta": {"kind": "k"}} for n in range(5)])
+    assert db.items.count_documents({"tag": "x", "meta.kind": "y"}) == 0
+    facts = facts_of(engine, "items")
+    # The fact names the override knows how to keep.
+    assert facts.get("top_level_array:tag") is False and facts.get("traverses_array:meta.kind") is False
+    assert any(name.startswith("tagged_type:tag:") for name in facts)
+    calls.clear()
+    db.items.insert_one({"_id": "plain", "tag": "t", "meta": {"kind": "k"}})
+    assert ("invalidate", "ticketing", "items") in calls
+    assert facts_of(engine, "items")["top_level_array:tag"] is False  # kept: the write held no array
+
+
+def test_a_rename_is_an_engine_method_the_override_wraps(spied):
+    # Override: `_rename_collection_sync` forgets every fact afterwards (the renamed documents predate the triggers).
+    engine, db, _ = spied
+    from mongoeco.engines.sqlite import SQLiteEngine
+
+    assert [name for name, _ in _parameters(SQLiteEngine._rename_collection_sync)] == [
+        "db_name", "coll_name", "new_name", "context"]
+    db.old.insert_one({"_id": "a", "tag": ["red"]})
+    db.command("renameCollection", "ticketing.old", to="ticketing.renamed")
+    assert [d["_id"] for d in db.renamed.find({"tag": "red"})] == ["a"]
+
+
+def test_every_engine_call_goes_through_run_blocking(spied):
+    # Override: `_run_blocking(func, /, *args, **kwargs)` runs the call in place instead of in a thread pool.
+    _, db, calls = spied
+    from mongoeco.engines.sqlite import SQLiteEngine
+
+    assert inspect.iscoroutinefunction(SQLiteEngine._run_blocking)
+    assert _parameters(SQLiteEngine._run_blocking) == [
+        ("func", P.POSITIONAL_ONLY), ("args", P.VAR_POSITIONAL), ("kwargs", P.VAR_KEYWORD)]
+    calls.clear()
+    db.items.insert_one({"_id": "a"})
+    assert db.items.find_one({"_id": "a"}) == {"_id": "a"}
+    assert sum(1 for call in calls if call[0] == "run_blocking") >= 2
+
+
+def test_id_conditions_reach_the_plan_translation_as_equals_and_in_conditions(spied):
+    # Override: `_translate_query_plan_with_multikey(db, coll, plan)` answers `_id` equality/$in by storage key.
+    engine, db, calls = spied
+    from mongoeco.engines.sqlite import SQLiteEngine
+
+    assert _parameters(SQLiteEngine._translate_query_plan_with_multikey) == [
+        ("db_name", P.POSITIONAL_OR_KEYWORD), ("coll_name", P.POSITIONAL_OR_KEYWORD), ("plan", P.POSITIONAL_OR_KEYWORD)]
+    oid = ObjectId()
+    db.items.insert_many([{"_id": oid, "n": 1}, {"_id": "s", "n": 2}])
+    calls.clear()
+    assert [d["n"] for d in db.items.find({"_id": oid})] == [1]
+    assert [d["n"] for d in db.items.find({"_id": {"$in": ["s", "missing"]}})] == [2]
+    translated = {call[1:] for call in calls if call[0] == "translate"}
+    assert {("EqualsCondition", "_id"), ("InCondition", "_id")} <= translated
+    # The storage key of a string or ObjectId _id is what the documents table is keyed by.
+    assert engine._storage_key(oid) == engine._storage_key(ObjectId(str(oid)))
+    assert engine._storage_key("s") != engine._storage_key(oid)
+
+
+def test_single_inserts_ask_for_the_numeric_id_scan_by_option(spied):
+    # Override: `_validate_document_against_unique_indexes(..., scan_payload_id=...)` skips the scan for such ids.
+    _, db, calls = spied
+    from mongoeco.core.identity import id_contains_numeric_value
+    from mongoeco.engines.sqlite import SQLiteEngine
+
+    parameters = dict(_parameters(SQLiteEngine._validate_document_against_unique_indexes))
+    assert parameters.get("scan_payload_id") == P.KEYWORD_ONLY
+    assert id_contains_numeric_value(7) and not id_contains_numeric_value("seven")
+    assert not id_contains_numeric_value(ObjectId())
+    calls.clear()
+    db.items.insert_one({"_id": "one"})
+    assert ("unique", "one", True) in calls  # mongoeco still asks for the scan; the override turns it off
+
+
+def test_transactions_and_write_scopes_run_through_the_engine_session_runtime(spied):
+    # Override: the engine's `_session_runtime` is replaced by one that restores the planning facts on rollbacks.
+    engine, db, _ = spied
+    from mongoeco.engines._sqlite_session_runtime import SQLiteSessionRuntime
+    from mongoeco.engines.sqlite import SQLiteEngine
+
+    runtime = engine._session_runtime
+    assert type(runtime).__mro__[1] is SQLiteSessionRuntime
+    for name in ("start_session_transaction", "commit_session_transaction", "abort_session_transaction"):
+        assert _parameters(getattr(SQLiteSessionRuntime, name)) == [("session", P.POSITIONAL_OR_KEYWORD)], name
+    for name in ("begin_write", "commit_write", "rollback_write"):
+        assert _parameters(getattr(SQLiteSessionRuntime, name)) == [
+            ("conn", P.POSITIONAL_OR_KEYWORD), ("context", P.POSITIONAL_OR_KEYWORD)], name
+    assert _parameters(SQLiteSessionRuntime.clear_write_states) == []
+    # mongoeco clears the facts on a rollback (what the override undoes), through the engine's invalidation.
+    assert "_invalidate_collection_features_cache()" in inspect.getsource(
+        SQLiteSessionRuntime._clear_rollback_sensitive_caches)
+    assert "_session_runtime.begin_write(" in inspect.getsource(SQLiteEngine._begin_write)
+    assert "_session_runtime.rollback_write(" in inspect.getsource(SQLiteEngine._rollback_write)
+
+    seen = []
+    for name in ("start_session_transaction", "abort_session_transaction", "begin_write", "rollback_write"):
+        original = getattr(runtime, name)
+
+        def spy(*args, _original=original, _name=name):
+            seen.append(_name)
+            return _original(*args)
+
+        setattr(runtime, name, spy)
+    db.items.create_index("code", unique=True)
+    db.items.insert_one({"_id": "a", "code": 1})
+    with db.client.start_session() as session:
+        session.start_transaction()
+        db.items.insert_one({"_id": "b", "code": 2}, session=session)
+        session.abort_transaction()
+    with pytest.raises(pymongo.errors.DuplicateKeyError):
+        db.items.insert_one({"_id": "c", "code": 1})
+    # Sessions made after the engine was built bind the runtime's hooks; plain writes go through its write scopes.
+    assert {"start_session_transaction", "abort_session_transaction", "begin_write", "rollback_write"} <= set(seen)
+    assert runtime._write_states == {} and isinstance(runtime._write_states, dict)
+
+
+def test_the_aggregation_budget_is_an_engine_argument_defaulting_to_50000(tmp_path):
+    # Override: the server passes aggregation_materialization_limit (None: no budget) to the engine.
+    from mongoeco.core.aggregation.cost import AggregationCostPolicy
+    from mongoeco.engines.sqlite import SQLiteEngine
+
+    parameter = inspect.signature(SQLiteEngine.__init__).parameters["aggregation_materialization_limit"]
+    assert parameter.default == 50_000
+    engine_class = sqlite_engine_class()
+    assert engine_class(str(tmp_path / "a.sqlite"), aggregation_materialization_limit=None).aggregation_cost_policy \
+        is None
+    budget = engine_class(str(tmp_path / "b.sqlite"), aggregation_materialization_limit=10).aggregation_cost_policy
+    assert isinstance(budget, AggregationCostPolicy) and budget.max_materialized_documents == 10
+
+
+# --- server.py -----------------------------------------------------------------------------------------------------
+
+
+def test_the_gate_finds_the_proxy_server_internals_it_relies_on(tmp_path):
+    # Override: GatedProxyServer wraps `_dispatch_wire_request` and `_handle_connection`, reads the session store,
+    # the connection registry and the engine's transaction owner, and decodes command bodies itself.
+    from mongoeco.wire._session_identity import wire_session_key  # noqa: F401 - importable is what is checked
+    from mongoeco.wire.bson_bridge import decode_wire_value  # noqa: F401
+    from mongoeco.wire.protocol import OP_MSG, decode_op_msg  # noqa: F401
+    from mongoeco.wire.proxy import AsyncMongoEcoProxyServer
+
+    assert _parameters(AsyncMongoEcoProxyServer._dispatch_wire_request) == [
+        ("header", P.POSITIONAL_OR_KEYWORD), ("payload", P.POSITIONAL_OR_KEYWORD), ("connection", P.KEYWORD_ONLY)]
+    assert _parameters(AsyncMongoEcoProxyServer._handle_connection) == [
+        ("reader", P.POSITIONAL_OR_KEYWORD), ("writer", P.POSITIONAL_OR_KEYWORD)]
+    assert {"engine", "host", "port"} <= set(inspect.signature(AsyncMongoEcoProxyServer.__init__).parameters)
+    assert issubclass(gated_server_class(), AsyncMongoEcoProxyServer)
+
+    server = mongo_server(str(tmp_path / "mongo.sqlite"), port=0)
+    engine = server.engine
+    with running(server) as uri:
+        client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=3000)
+        db = client.ticketing
+        db.items.insert_one({"_id": "a"})
+        with client.start_session() as session:
+            session.start_transaction()
+            db.items.insert_one({"_id": "b"}, session=session)
+            contexts = [c for c in server._session_store._sessions.values() if c.key == server._holder]
+            assert len(contexts) == 1 and contexts[0].session.transaction_active
+            assert callable(contexts[0].session.abort_transaction)
+            assert server._holder_connections <= set(server._connections._connections)
+            assert server._client._engine is engine and engine._transaction_owner_session_id is not None
+            session.abort_transaction()
+        assert engine._transaction_owner_session_id is None and server._holder is None
+        client.close()
