@@ -40,6 +40,8 @@ def test_a_buyer_searches_opens_the_event_and_the_ticket_reserves_and_pays(store
     buyer = new_page(width=375)
     sign_up(buyer, store.url, unique_email("buyer"))  # lands on the home page: upcoming events
     assert buyer.get_by_role("heading", name="Upcoming events").is_visible()
+    # The same layout at 375 px: nothing wider than the screen (no sideways scrolling).
+    assert buyer.evaluate("document.documentElement.scrollWidth") <= 375
     buyer.get_by_label("Search events").fill(band.lower())
     buyer.get_by_role("button", name="Search").click()
     card = buyer.locator(".event-card", has_text=band)
@@ -48,6 +50,7 @@ def test_a_buyer_searches_opens_the_event_and_the_ticket_reserves_and_pays(store
     assert "wed 1 may 2030, 9:00 pm" in card.inner_text().lower()  # the card's date is in capitals
     assert "Coliseu dos Recreios · Lisbon" in card.inner_text()
 
+    assert buyer.evaluate("document.documentElement.scrollWidth") <= 375
     card.get_by_role("link", name=f"{band} Live").click()
     assert buyer.get_by_role("heading", name=f"{band} Live").is_visible()
     assert "1 ticket for sale" in buyer.inner_text("main")

@@ -1,4 +1,4 @@
-"""Migration 0009: tickets listed before events existed get their search fields and stay on sale."""
+"""Migration 0009 (tickets): tickets listed before events existed get their search fields and stay on sale."""
 
 import importlib
 from datetime import UTC, datetime
