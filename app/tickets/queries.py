@@ -75,7 +75,7 @@ def listing(key, compute):
 
 
 def _first_start_after(now):
-    show = Show.objects(starts_at__gt=now).order_by("starts_at").only("starts_at").first()
+    show = Show.objects(starts_at__gt=now).order_by("starts_at", "id").only("starts_at").first()
     return None if show is None else as_utc(show.starts_at)
 
 
@@ -114,15 +114,15 @@ def available_tickets(query: TicketQuery = None, now=None):
 
 
 def _page(document_class, spec, order, query):
-    # One pass for the page and the total: the ids of every match in order, then the page's documents by id. The
-    # embedded server evaluates a filter over the whole collection whichever way it is asked, and its count_documents
-    # (an aggregation) costs twice a find; a real MongoDB walks the same index keys a count would.
+    # The page in index order (the embedded server reads it from the same compound index as MongoDB, see
+    # migrations/0009_tickets.py), and the total from the `count` command: both servers count the index's matches
+    # without fetching documents to the client, where count_documents (an aggregation) made the embedded server
+    # decode every matching document.
     collection = document_class._get_collection()
-    ids = [row["_id"] for row in collection.find(spec, {"_id": 1}, sort=order)]
+    total = int(collection.database.command("count", collection.name, query=spec)["n"])
     skip = (query.page - 1) * query.per_page
-    wanted = ids[skip:skip + query.per_page]
-    found = {row["_id"]: row for row in collection.find({"_id": {"$in": wanted}})} if wanted else {}
-    return Page([document_class._from_son(found[i]) for i in wanted if i in found], len(ids))
+    rows = collection.find(spec, sort=order, skip=skip, limit=query.per_page) if skip < total else ()
+    return Page([document_class._from_son(row) for row in rows], total)
 
 
 def _tickets_of_event(query, now):

@@ -1,6 +1,7 @@
-"""The engine: mongoeco's SQLite engine without its change log, its thread per call and its scans per write."""
+"""The engine: mongoeco's SQLite engine without its change log, its thread per call and its scans per write or read."""
 
 import re
+import threading
 
 _JSON_PATH_STEP = re.compile(r'\.(?:"([^"\\]*)"|([^."\[\]]+))')
 
@@ -25,7 +26,7 @@ def _dotted_path(json_path):
 
 
 def sqlite_engine_class():
-    """Return mongoeco's SQLite engine without its change log, its thread per call and its scans per write."""
+    """Return mongoeco's SQLite engine without its change log, its thread per call and its scans per write or read."""
     from dataclasses import replace
 
     from bson import ObjectId
@@ -34,6 +35,11 @@ def sqlite_engine_class():
     from mongoeco.engines import sqlite
     from mongoeco.engines._sqlite_session_runtime import SQLiteSessionRuntime
     from mongoeco.engines.sqlite import SQLiteEngine
+    from mongoeco.types import ObjectId as StoredObjectId
+
+    from .ordered import ordered_reads_class
+
+    OrderedReads = ordered_reads_class()
 
     # Change streams: the app never opens one, yet mongoeco writes every change (the whole document, serialized) to
     # a change log in SQLite and, after each write, starts a heartbeat thread and takes a lease to dispatch that log.
@@ -45,6 +51,7 @@ def sqlite_engine_class():
     # there, or an array at or on the way to it (asked for every equality on a field without a multikey index).
     watched = tuple(f'"type":"{t}"' for t in ("decimal", "decimal128", "decimal128_public", "bytes", "undefined"))
     array_facts = ("top_level_array:", "traverses_array:")
+    own_tag = '"$mongoeco":{"type":'
     # SQLite itself reports what every written document holds, whichever of mongoeco's write paths wrote it (some
     # update the stored JSON in SQL, never serializing the document in Python).
     triggers = [
@@ -65,7 +72,8 @@ def sqlite_engine_class():
         # facts known then were true of exactly that data: restore them instead of letting mongoeco clear them all,
         # which made the next query on every collection rescan it (each lost reservation race, each 4xx answered
         # from inside a unit of work, each write refused by a unique index). The facts the triggers record
-        # (_array_paths, _wrote_watched_type) keep what a rolled-back write added: that errs on the safe side.
+        # (_array_paths, _wrote_watched_type, _wrote_foreign_marker) keep what a rolled-back write added: that errs
+        # on the safe side.
 
         def __init__(self, engine):
             super().__init__(engine)
@@ -131,7 +139,7 @@ def sqlite_engine_class():
             self._facts_at_write.clear()
             self._facts_at_begin = None
 
-    class Engine(SQLiteEngine):
+    class Engine(OrderedReads, SQLiteEngine):
         capabilities = replace(SQLiteEngine.capabilities, change_delivery="none")
 
         def __init__(self, *args, **kwargs):
@@ -141,6 +149,7 @@ def sqlite_engine_class():
             # before any query can see it), and never forgotten: a fact is kept across a write only while no
             # written document could have made it false.
             self._wrote_watched_type = False
+            self._wrote_foreign_marker = False  # a "$mongoeco" key that is not one of mongoeco's own tags
             self._array_paths = set()  # dotted path of every array written (not looking inside arrays)
             self._array_paths_unknown = False  # an array under a key the dotted form cannot name
 
@@ -157,6 +166,21 @@ def sqlite_engine_class():
         def _note_tagged(self, document):
             if not isinstance(document, str) or any(marker in document for marker in watched):
                 self._wrote_watched_type = True
+            if not isinstance(document, str) or '"$mongoeco"' in document.replace(own_tag, ""):
+                self._wrote_foreign_marker = True
+
+        def _holds_foreign_marker(self, db_name, coll_name):
+            """Return whether a document of the collection holds a "$mongoeco" key that is not mongoeco's own tag."""
+            # mongoeco stores a value it tags as {"$mongoeco":{"type":…,"value":…}}, and escapes a user's object of
+            # that shape; a user's {"$mongoeco": {"value": 5}} is stored as it is, and reads as a tagged value in
+            # the index expressions (ordered.py relies on there being none).
+            key = (db_name, coll_name, "foreign_marker:")
+            if key not in self._collection_features_cache:
+                self._collection_features_cache[key] = self._require_connection().execute(
+                    "SELECT 1 FROM documents WHERE db_name = ? AND coll_name = ? "
+                    "AND instr(replace(document, ?, ''), '\"$mongoeco\"') > 0 LIMIT 1",
+                    (db_name, coll_name, own_tag)).fetchone() is not None
+            return self._collection_features_cache[key]
 
         def _note_array(self, json_path):
             path = _dotted_path(json_path) if isinstance(json_path, str) else None
@@ -182,6 +206,8 @@ def sqlite_engine_class():
         def _still_false(self, fact):
             if fact.startswith("tagged_type:"):
                 return not self._wrote_watched_type
+            if fact == "foreign_marker:":
+                return not self._wrote_foreign_marker
             if fact.startswith(array_facts) and not self._array_paths_unknown:
                 field = fact.split(":", 1)[1]
                 return not any(part.isdigit() for part in field.split(".")) and not any(
@@ -204,14 +230,21 @@ def sqlite_engine_class():
         def _translate_query_plan_with_multikey(self, db_name, coll_name, plan):
             # mongoeco turns `_id` equality and `$in` into a JSON predicate evaluated on every document of the
             # collection (for `$in`, a json_each subquery per document), although each document's storage key is its
-            # _id: claiming a batch of deliveries by id cost O(collection size). A string or ObjectId _id equals only
-            # the document stored under the same key, so look those up by the primary key instead.
+            # _id: claiming a batch of deliveries by id, or a page of tickets, cost O(collection size). A string or
+            # ObjectId _id equals only the documents stored under its keys, so look those up by the primary key.
             if isinstance(plan, EqualsCondition | InCondition) and plan.field == "_id":
                 values = (plan.value,) if isinstance(plan, EqualsCondition) else plan.values
-                if values and all(type(value) in (str, ObjectId) for value in values):
-                    keys = list(dict.fromkeys(self._storage_key(value) for value in values))
+                if values and all(type(value) is str or isinstance(value, ObjectId) for value in values):
+                    keys = list(dict.fromkeys(key for value in values for key in self._id_storage_keys(value)))
                     return f"storage_key IN ({', '.join('?' * len(keys))})", keys
             return super()._translate_query_plan_with_multikey(db_name, coll_name, plan)
+
+        def _id_storage_keys(self, value):
+            # A storage key names the _id's Python class: the wire server stores mongoeco's ObjectId (a subclass of
+            # bson's), a document written in process may hold bson's. Either is equal to an ObjectId of the other.
+            if type(value) is str:
+                return (self._storage_key(value),)
+            return tuple(self._storage_key(kind(str(value))) for kind in (StoredObjectId, ObjectId))
 
         def _validate_document_against_unique_indexes(self, db_name, coll_name, document, **options):
             # mongoeco 4.11 loads and decodes EVERY document of the collection on each single insert, looking for an
