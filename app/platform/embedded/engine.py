@@ -1,7 +1,6 @@
 """The engine: mongoeco's SQLite engine without its change log, its thread per call and its scans per write or read."""
 
 import re
-import threading
 
 _JSON_PATH_STEP = re.compile(r'\.(?:"([^"\\]*)"|([^."\[\]]+))')
 

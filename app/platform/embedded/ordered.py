@@ -39,9 +39,19 @@ def ordered_reads_class():
     import threading
     from datetime import datetime
 
-    from mongoeco.core.query_plan import (AndCondition, EqualsCondition, GreaterThanCondition,
-                                          GreaterThanOrEqualCondition, LessThanCondition, LessThanOrEqualCondition)
-    from mongoeco.engines.sqlite_query import _normalize_comparable_value, index_expressions_sql, json_path_for_field
+    from mongoeco.core.query_plan import (
+        AndCondition,
+        EqualsCondition,
+        GreaterThanCondition,
+        GreaterThanOrEqualCondition,
+        LessThanCondition,
+        LessThanOrEqualCondition,
+    )
+    from mongoeco.engines.sqlite_query import (
+        _normalize_comparable_value,
+        index_expressions_sql,
+        json_path_for_field,
+    )
     from mongoeco.types import ObjectId
 
     range_sql = {GreaterThanCondition: ">", GreaterThanOrEqualCondition: ">=", LessThanCondition: "<",
@@ -142,7 +152,7 @@ def ordered_reads_class():
             bounds = [_bound(kind, clause.value) for clause in bounded]
             if bounded and None not in bounds:
                 tag, value = index_expressions_sql(after)
-                for clause, (bound_tag, bound) in zip(bounded, bounds):
+                for clause, (bound_tag, bound) in zip(bounded, bounds, strict=True):
                     conditions.append((f"{tag} = ? AND {value} {range_sql[type(clause)]} ?", [bound_tag, bound]))
                 answered += bounded
             order = []

@@ -8,6 +8,7 @@ tested in test_embedded_engine.py, test_embedded_facts.py and test_embedded_mong
 import dataclasses
 import inspect
 import sqlite3
+from datetime import datetime
 
 import pymongo
 import pytest
@@ -160,6 +161,79 @@ def test_id_conditions_reach_the_plan_translation_as_equals_and_in_conditions(sp
     # The storage key of a string or ObjectId _id is what the documents table is keyed by.
     assert engine._storage_key(oid) == engine._storage_key(ObjectId(str(oid)))
     assert engine._storage_key("s") != engine._storage_key(oid)
+
+
+def test_an_objectid_over_the_wire_is_mongoecos_subclass_and_is_looked_up_by_its_storage_key(spied):
+    # Override: `_translate_query_plan_with_multikey` takes any ObjectId (the wire decodes to mongoeco's subclass of
+    # bson's, whose storage key names that class) and looks up the keys of both classes.
+    engine, db, calls = spied
+    from mongoeco.types import ObjectId as StoredObjectId
+
+    assert issubclass(StoredObjectId, ObjectId) and StoredObjectId is not ObjectId
+    oid = ObjectId()
+    db.items.insert_many([{"_id": oid, "n": 1}, {"_id": ObjectId(), "n": 2}])
+    stored = engine._storage_key(StoredObjectId(str(oid)))
+    assert str(oid) in stored and stored != engine._storage_key(oid)
+    with sqlite3.connect(engine._path) as raw:
+        assert raw.execute("SELECT COUNT(*) FROM documents WHERE storage_key = ?", (stored,)).fetchone()[0] == 1
+    explained = db.items.find({"_id": {"$in": [oid, ObjectId()]}}).explain()
+    assert "storage_key IN" in explained["details"]["pushdown"]["sqlFragment"]
+    assert [d["n"] for d in db.items.find({"_id": {"$in": [oid]}})] == [1]
+
+
+def test_the_ordered_reads_find_the_hooks_and_index_expressions_they_rely_on(spied, tmp_path):
+    # Overrides (ordered.py): `_build_scalar_sort_select_sql` (asked first for every SQL read), `_sort_requires_python`
+    # (its collection pre-check) and `_count_matching_documents_sync`; the SQL is built with
+    # `_build_select_statement_with_custom_order` over the expression index mongoeco made from index_expressions_sql.
+    engine, db, _ = spied
+    from mongoeco.engines import _sqlite_fast_paths, sqlite_planner
+    from mongoeco.engines.sqlite import SQLiteEngine
+    from mongoeco.engines.sqlite_query import _normalize_comparable_value, index_expressions_sql
+
+    assert _parameters(SQLiteEngine._build_scalar_sort_select_sql) == [
+        ("db_name", P.POSITIONAL_OR_KEYWORD), ("coll_name", P.POSITIONAL_OR_KEYWORD),
+        ("plan", P.POSITIONAL_OR_KEYWORD), *[(name, P.KEYWORD_ONLY) for name in (
+            "select_clause", "sort", "skip", "limit", "hint")]]
+    build = inspect.getsource(_sqlite_fast_paths.build_select_sql)
+    assert build.index("build_scalar_sort_select_sql_fn(") < build.index("translate_query_plan_with_multikey(")
+    assert [name for name, _ in _parameters(SQLiteEngine._sort_requires_python)] == [
+        "db_name", "coll_name", "plan", "sort"]
+    compile_source = inspect.getsource(sqlite_planner.compile_sqlite_read_execution_plan)
+    assert "sort_requires_python(" in compile_source and "sort=semantics.sort" in compile_source
+    assert [name for name, _ in _parameters(SQLiteEngine._count_matching_documents_sync)] == [
+        "db_name", "coll_name", "semantics", "context"]
+    assert "SELECT COUNT(*) FROM ({sql})" in inspect.getsource(SQLiteEngine._count_matching_documents_sync)
+    assert {name for name, _ in _parameters(SQLiteEngine._build_select_statement_with_custom_order)} == {
+        "select_clause", "from_clause", "namespace_sql", "namespace_params", "where_fragment", "order_sql", "skip",
+        "limit"}
+    assert _normalize_comparable_value(datetime(2030, 1, 2, 3, 4, 5))[0] == "datetime"
+
+    db.items.create_index([("status", 1), ("at", -1), ("_id", 1)], name="probe")
+    db.items.insert_one({"_id": ObjectId(), "status": "a", "at": datetime(2030, 1, 1)})
+    index = next(i for i in engine._load_indexes("ticketing", "items") if i["name"] == "probe")
+    assert index["key"] == [("status", 1), ("at", -1), ("_id", 1)] and index["hidden"] is False
+    with sqlite3.connect(tmp_path / "mongo.sqlite") as raw:
+        ddl = raw.execute("SELECT sql FROM sqlite_master WHERE name = ?", (index["physical_name"],)).fetchone()[0]
+    columns = ["db_name", "coll_name", *(f"{e}{' DESC' if d == -1 else ''}"
+                                         for f, d in index["key"] for e in index_expressions_sql(f))]
+    assert ddl.endswith(f"ON documents ({', '.join(columns)})")
+    explained = db.items.find({"status": "a"}, sort=[("at", -1), ("_id", 1)]).explain()
+    assert f'INDEXED BY "{index["physical_name"]}"' in explained["details"]["pushdown"]["sqlFragment"]
+    assert not any("TEMP B-TREE" in line for line in explained["details"]["engine_details"])
+
+
+def test_a_users_mongoeco_key_is_stored_as_written_and_seen_by_the_tagged_trigger(spied):
+    # Override: `_note_tagged` also records a "$mongoeco" key that is not one of mongoeco's own tags (stored as it is,
+    # it would read as a tagged value in the index expressions); mongoeco escapes only objects with a "type".
+    engine, db, _ = spied
+    db.items.insert_one({"_id": "own", "at": datetime(2030, 1, 1)})
+    assert not engine._wrote_foreign_marker and not engine._holds_foreign_marker("ticketing", "items")
+    db.items.insert_one({"_id": "user", "price": {"$mongoeco": {"value": 2}}})
+    assert engine._wrote_foreign_marker and engine._holds_foreign_marker("ticketing", "items")
+    with sqlite3.connect(engine._path) as raw:
+        stored = raw.execute("SELECT document FROM documents WHERE storage_key = ?",
+                             (engine._storage_key("user"),)).fetchone()[0]
+    assert '"price":{"$mongoeco":{"value":2}}' in stored
 
 
 def test_single_inserts_ask_for_the_numeric_id_scan_by_option(spied):
