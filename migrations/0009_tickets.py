@@ -8,20 +8,23 @@ Each query shape and the index a real MongoDB answers it from (equality, then so
 - upcoming events matching words (`keywords: {$all: [...]}`): `events_by_keyword` {keywords, starts_at} (multikey;
   the bounds come from the first word, the others and the start are checked on the index keys);
 - tickets for sale, newest first: `for_sale_newest_first` {status, created_at -1, _id -1} (0003), the sale window
-  (`on_sale_until > now`) checked on the fetched documents;
+  (`on_sale_until > now`) checked on the fetched documents; their count (`X-Total-Count`): `for_sale_by_date`;
 - tickets for sale by price (`sort=price`/`-price`, `minPrice`/`maxPrice`): `for_sale_by_price` {status, price, _id};
 - tickets for sale by event start (`sort=date`): `for_sale_by_date` {status, on_sale_until, _id};
 - tickets matching words: `tickets_by_keyword` {keywords, status} (multikey), then sorted in memory (a word's matches);
 - one event's tickets (its page, `eventId`, and the event's summary rewritten when one of them changes):
-  `tickets_by_event` {event_id} — a single field on purpose: it is the one shape whose SQL index the embedded
-  server (mongoeco 4.11) uses for a query with several conditions' worth of work, so that read is an index seek on
-  both servers and the rest is filtered in the application.
+  `tickets_by_event` {event_id} — a single field on purpose: the embedded server (mongoeco 4.11) answers a single
+  equality from its own entries for it, so that read is an index seek on both servers and the rest is filtered in
+  the application.
 
 On the embedded server, mongoeco builds a SQLite index for each of these but plans a query from them only when it is a
-single equality or range on a single-field index with no sort; every other shape above is evaluated over the
-collection's documents there (`explain()` says "SEARCH documents USING INDEX ... (db_name=? AND coll_name=?)"). The
-shared listings are therefore served from the read cache (app/platform/freshness.py), and words are matched with
-`$all` over stored prefixes rather than `$text` or `$regex`, which mongoeco runs in Python.
+single equality or range on a single-field index with no sort; its engine here (app/platform/embedded/ordered.py)
+reads the shapes above from the same compound indexes as MongoDB — equalities and the range as index seeks, the sort
+as the index's order, counts from the index alone — wherever that provably gives mongoeco's answer. The words
+(`keywords`) are still matched per document there, over what the other conditions select: mongoeco keeps array
+elements only for single-field indexes. They are matched with `$all` over stored prefixes rather than `$text` or
+`$regex`, which mongoeco runs in Python; the shared listings are also served from the read cache
+(app/platform/freshness.py).
 """
 
 from pymongo import ASCENDING

@@ -2,8 +2,9 @@
 
 `python -m app.platform.embedded mongo --path FILE --port N` serves the MongoDB wire protocol from mongoeco's SQLite
 engine. Every override of mongoeco's internals lives in this package: the gate in front of the engine (server.py) and
-the engine's shortcuts (engine.py); tests/integration/platform/test_embedded_overrides.py checks each one still finds
-what it relies on in the installed mongoeco.
+the engine's shortcuts (engine.py, with its reads of compound indexes in index order in ordered.py);
+tests/integration/platform/test_embedded_overrides.py checks each one still finds what it relies on in the installed
+mongoeco.
 """
 
 from .cli import main

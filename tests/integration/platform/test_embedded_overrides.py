@@ -2,7 +2,7 @@
 
 A mongoeco upgrade that renames, re-signs or stops calling one of these internals fails here, by name, instead of
 silently turning an override into dead code (or the server into a wrong one). The behaviour each override gives is
-tested in test_embedded_engine.py, test_embedded_facts.py and test_embedded_mongo.py.
+tested in test_embedded_engine.py, test_embedded_facts.py, test_embedded_mongo.py and test_embedded_ordered.py.
 """
 
 import dataclasses
