@@ -24,7 +24,7 @@ def _dotted_path(json_path):
     return ".".join(parts) or None
 
 
-# One SQLite index on scalar_index_entries for every single-field MongoDB index (see Engine._physical_scalar_index_name).
+# The one SQLite index on scalar_index_entries for all single-field indexes (Engine._physical_scalar_index_name).
 SHARED_SCALAR_INDEX = "scidx_shared"
 _SHARED = f'"{SHARED_SCALAR_INDEX}"'
 
