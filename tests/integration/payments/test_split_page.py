@@ -3,12 +3,15 @@ the event being paid for, from payments' own replicas."""
 
 import re
 
+import pytest
 from bson import ObjectId
 
 from app import create_app
 from app.orders import services as orders
 from app.orders.events import OrderCreated
 from app.payments import handlers
+from app.payments import services as payments
+from app.platform.errors import EventNotReadyError
 from app.platform.uow import run_in_transaction
 from app.tickets import shows
 from tests.integration.payments.support import given_order
@@ -84,3 +87,20 @@ def test_payments_page_shows_what_the_order_told_of_its_event_until_the_events_o
         run_in_transaction(handlers.on_order_created, event)
     text = _text(client.get(f"/payments/orders/{order_id}"))
     assert "Hamilton" in text and "Saturday 20 April 2030, 7:30 pm" in text and "Victoria Palace, London" in text
+
+
+def test_payments_replica_of_events_applies_their_versions_in_order(app, db):
+    event_id = str(ObjectId())
+
+    def record(version, venue):
+        with app.app_context():
+            return payments.record_event(event_id, version, name="Radiohead", venue=venue, city="New York",
+                                         starts_at="2030-05-02T00:00:00.000Z", utc_offset=-240)
+
+    with pytest.raises(EventNotReadyError):
+        record(1, "Barclays Center")  # version 1 before 0: retried later, never applied early
+    assert db.payments_events.count_documents({}) == 0
+    assert record(0, "Madison Square Garden") is True
+    assert record(0, "Madison Square Garden") is False  # a redelivery changes nothing
+    assert record(1, "Barclays Center") is True
+    assert db.payments_events.find_one({"_id": event_id})["venue"] == "Barclays Center"
