@@ -19,6 +19,9 @@ def create_app(config=None):
     values = settings.from_env()
     values.update(settings.coerce(config or {}))
     values["CONTEXTS"] = settings.parse_contexts(values["CONTEXTS"])
+    # What /api/openapi.json describes: this process's contexts, unless a gateway sends every client here for it.
+    values["OPENAPI_CONTEXTS"] = settings.parse_contexts(values.get("OPENAPI_CONTEXTS") or values["CONTEXTS"],
+                                                       "OPENAPI_CONTEXTS")
     os.makedirs(values["INSTANCE_PATH"], exist_ok=True)
     app = Flask(__name__, instance_path=values["INSTANCE_PATH"])
     app.config.update(values)

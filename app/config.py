@@ -19,6 +19,7 @@ _SETTINGS = {
     "ORDER_EXPIRATION_SECONDS": (int, 900),
     "CURRENCY": (str, "USD"),
     "CONTEXTS": (str, ",".join(ALL_CONTEXTS)),
+    "OPENAPI_CONTEXTS": (str, ""),
     "EVENT_TRANSPORT": (str, "local"),
     "NATS_URL": (str, "nats://127.0.0.1:4222"),
     "SWEEP_INTERVAL_SECONDS": (float, 5.0),
@@ -102,12 +103,12 @@ def embedded_mongodb_uri(port):
     return f"mongodb://127.0.0.1:{port}/ticketing?directConnection=true"
 
 
-def parse_contexts(value):
-    """Return the tuple of context names in `value`, refusing unknown ones."""
+def parse_contexts(value, setting="CONTEXTS"):
+    """Return the tuple of context names in `value`, refusing unknown ones (naming the `setting` they came from)."""
     names = tuple(n.strip() for n in value.split(",") if n.strip()) if isinstance(value, str) else tuple(value)
     unknown = set(names) - set(ALL_CONTEXTS)
     if unknown or not names:
-        raise ValueError(f"CONTEXTS must be a subset of {','.join(ALL_CONTEXTS)}, got {value!r}")
+        raise ValueError(f"{setting} must be a subset of {','.join(ALL_CONTEXTS)}, got {value!r}")
     return tuple(n for n in ALL_CONTEXTS if n in names)
 
 

@@ -46,18 +46,12 @@ def welcome_user(user_id, version, email, event_id):
 @transactional
 def record_ticket(ticket_id, version, title, price, currency, seller_id, status, order_id, event_id, show_id=None):
     """Apply a version of a ticket to the record, in version order; tell the seller when it has just sold."""
-    work = current()
-    known = work.get(TicketRecord, id=ticket_id)
+    known = current().get(TicketRecord, id=ticket_id) if status == "sold" else None
     fields = {"title": title, "price": price, "currency": currency, "user_id": seller_id, "status": status,
               "order_id": order_id, "event_id": show_id}
-    if known is not None and known.version >= version:
+    # A ticket listed before this context listened starts its record from the first version seen.
+    if not apply_in_order(TicketRecord, ticket_id, version, fields, first_seen_ok=True):
         return False  # applied already, or older than what we hold
-    if known is None and version > 0:
-        # A ticket listed before this context listened: its events carry its whole state, so the first one seen
-        # starts the record (waiting for versions that were relayed before we subscribed would wait forever).
-        _remember(TicketRecord, ticket_id, {**fields, "version": version})
-    else:
-        apply_in_order(TicketRecord, ticket_id, version, fields)
     if status == "sold" and (known is None or known.status != "sold"):
         _write(event_id, seller_id, "ticket_sold", {
             **_show_facts(ticket_id),

@@ -28,6 +28,7 @@ class OrderCreated(Event):
     event_venue: str | None = None
     event_city: str | None = None
     event_starts_at: str | None = None
+    event_utc_offset: int | None = None  # minutes east of UTC on the venue's clock (None: unknown, or an older event)
     user_email: str | None = None  # the buyer's email as their session told it (None: an order from before)
 
 

@@ -26,6 +26,7 @@ class EventFacts:
     name: str | None = None
     venue: str | None = None
     city: str | None = None
+    utc_offset: int | None = None  # minutes east of UTC on the venue's clock
 
 
 def event_of(ticket, now):
@@ -34,7 +35,8 @@ def event_of(ticket, now):
         return None
     replica = current().get(EventReplica, id=ticket.event_id)
     if replica is not None:
-        facts = EventFacts(ticket.event_id, as_utc(replica.starts_at), replica.name, replica.venue, replica.city)
+        facts = EventFacts(ticket.event_id, as_utc(replica.starts_at), replica.name, replica.venue, replica.city,
+                           replica.utc_offset)
     elif ticket.starts_at is not None:
         # The event's own news has not arrived yet; the ticket's event told its start when the ticket changed.
         facts = EventFacts(ticket.event_id, as_utc(ticket.starts_at))
@@ -55,7 +57,8 @@ def order_event_fields(event):
     if event is None:
         return {}
     return {"event_id": event.id, "event_name": event.name, "event_venue": event.venue, "event_city": event.city,
-            "event_starts_at": event.starts_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")}
+            "event_starts_at": event.starts_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "event_utc_offset": event.utc_offset}
 
 
 def start_of(order):

@@ -1,4 +1,5 @@
-"""Reactions of the payments context to orders' events: keep the replica of orders, refund rejected payments."""
+"""Reactions of the payments context to other contexts' events: keep the replicas of orders and of their dated events,
+refund rejected payments."""
 
 from app.auth.events import SessionEnded
 from app.orders.events import (
@@ -9,6 +10,7 @@ from app.orders.events import (
 )
 from app.platform import identity
 from app.platform.dispatcher import version_ordered
+from app.tickets.events import EventScheduled, EventUpdated
 
 from . import refunds, services
 
@@ -16,8 +18,18 @@ from . import refunds, services
 @version_ordered
 def on_order_created(event: OrderCreated):
     """Start the replica of a new order."""
+    show = None if not event.event_id else {
+        "id": event.event_id, "name": event.event_name, "venue": event.event_venue, "city": event.event_city,
+        "starts_at": event.event_starts_at, "utc_offset": event.event_utc_offset}
     services.apply_order_created(event.aggregate_id, event.version, event.user_id, event.status, event.price,
-                                 event.currency, event.expires_at, event.correlation_id)
+                                 event.currency, event.expires_at, event.correlation_id, show)
+
+
+@version_ordered
+def replicate_event(event):
+    """Apply a dated event's new version to payments' replica of the events (what the payment page says of it)."""
+    services.record_event(event.aggregate_id, event.version, name=event.name, venue=event.venue, city=event.city,
+                          starts_at=event.starts_at, utc_offset=event.utc_offset)
 
 
 @version_ordered
@@ -48,4 +60,6 @@ HANDLERS = {
     OrderCompleted.type: [on_order_completed],
     OrderPaymentRejected.type: [on_order_payment_rejected],
     SessionEnded.type: [forget_ended_session],
+    EventScheduled.type: [replicate_event],
+    EventUpdated.type: [replicate_event],
 }

@@ -1,4 +1,5 @@
-"""Documents of the payments context: its replica of orders, payment attempts, refunds and seen webhook events."""
+"""Documents of the payments context: its replicas of orders and of their dated events, payment attempts, refunds and
+seen webhook events."""
 
 import mongoengine as me
 
@@ -19,11 +20,33 @@ class PaymentOrder(Document):
     expires_at = me.DateTimeField()
     correlation_id = me.StringField(null=True)  # the purchase's chain: its payment continues it
     version = me.IntField(required=True, min_value=0)
+    # The ticket's dated event (None: a ticket without one) as the order told it when it was placed; the replica of
+    # events (PaymentEvent) wins once it knows the event, since an organiser may change it later.
+    event_id = me.StringField(null=True)
+    event_name = me.StringField(null=True)
+    event_venue = me.StringField(null=True)
+    event_city = me.StringField(null=True)
+    event_starts_at = me.DateTimeField(null=True)
+    event_utc_offset = me.IntField(null=True)  # None when the order's event did not tell it
 
     @property
     def payable(self):
         """Return whether this order may still take money."""
         return self.status in PAYABLE_STATUSES
+
+
+class PaymentEvent(Document):
+    """Payments' copy of a dated event, built from the tickets' events in version order: what the payment page says
+    of the show being paid for."""
+
+    meta = {"collection": "payments_events"}
+    id = me.StringField(primary_key=True)
+    name = me.StringField(required=True)
+    venue = me.StringField(required=True)
+    city = me.StringField(required=True)
+    starts_at = me.DateTimeField(required=True)
+    utc_offset = me.IntField(required=True, default=0)
+    version = me.IntField(required=True, min_value=0)
 
 
 class Payment(VersionedDocument):

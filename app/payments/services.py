@@ -33,7 +33,7 @@ from .errors import (
     PaymentTokenInvalidError,
 )
 from .events import PaymentSucceeded
-from .models import Payment, PaymentOrder, Refund
+from .models import Payment, PaymentEvent, PaymentOrder, Refund
 from .refunds import open_refund
 
 log = logging.getLogger(__name__)
@@ -46,11 +46,23 @@ STALE_PAYMENT_SECONDS = 120
 # --- the replica of orders ------------------------------------------------------------------------------------------
 
 @transactional
-def apply_order_created(order_id, version, user_id, status, price, currency, expires_at, correlation_id=None):
-    """Start the replica of an order (version 0); return whether it changed."""
+def apply_order_created(order_id, version, user_id, status, price, currency, expires_at, correlation_id=None,
+                        event=None):
+    """Start the replica of an order (version 0), with its event's facts when it has one; return whether it changed."""
+    event = event or {}
+    starts_at = event.get("starts_at")
     return apply_in_order(PaymentOrder, order_id, version, {
         "status": status, "amount": price, "currency": currency, "user_id": user_id,
-        "expires_at": as_utc(expires_at), "correlation_id": correlation_id})
+        "expires_at": as_utc(expires_at), "correlation_id": correlation_id, "event_id": event.get("id"),
+        "event_name": event.get("name"), "event_venue": event.get("venue"), "event_city": event.get("city"),
+        "event_starts_at": as_utc(starts_at) if starts_at else None, "event_utc_offset": event.get("utc_offset")})
+
+
+@transactional
+def record_event(event_id, version, name, venue, city, starts_at, utc_offset):
+    """Apply one version of a dated event to the replica, strictly after the version before it."""
+    return apply_in_order(PaymentEvent, event_id, version, {
+        "name": name, "venue": venue, "city": city, "starts_at": as_utc(starts_at), "utc_offset": utc_offset})
 
 
 @transactional

@@ -11,23 +11,23 @@ from app.platform.money import format_money
 
 from . import gateway, services
 from .errors import OrderNotFoundError, OrderNotOwnedError
-from .models import PAYABLE_STATUSES, Payment, PaymentOrder
+from .models import PAYABLE_STATUSES, Payment
+from .queries import event_of, find_order
 
 bp = Blueprint("payments", __name__, url_prefix="/payments", template_folder="templates")
 
 @bp.get("/orders/<order_id>")
 @login_required
 def order_page(order_id):
-    """Show an order's payment box on a page of its own (the order page links here when payments is a service)."""
-    order = PaymentOrder.objects(id=order_id).first() if ObjectId.is_valid(order_id) else None
-    if order is None:
-        raise OrderNotFoundError()
+    """Show an order's payment box on a page of its own, with the event it is for (the order page links here when
+    payments is a service)."""
+    order = find_order(order_id)
     if order.user_id != current_user.id:
         raise OrderNotOwnedError()
     panel = Markup(render_order_slot(order.id, order.status, order.amount, order.currency, order.expires_at,
                                      order.user_id))
     return render_template("payments/order.html", panel=panel, amount=order.amount, currency=order.currency,
-                           order_id=order.id)
+                           order_id=order.id, show=event_of(order))
 
 
 @bp.post("/orders/<order_id>/pay")

@@ -17,7 +17,8 @@ def context_of(name):
 
 
 def version_ordered(fn):
-    """Mark a handler whose every write is a version-ordered replica update: a redelivery is a no-op by itself.
+    """Mark a handler whose every write is a version-ordered replica update (or follows from one that changed): a
+    redelivery is a no-op by itself.
 
     Such a handler needs no inbox entry (one write fewer per event); any other handler gets one in its transaction.
     """

@@ -74,9 +74,59 @@ def serve(port, host="127.0.0.1"):
     from localstripe import server
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    keep_cost_flat()
     # localstripe's own `start()` binds every interface ("::"), where anyone on the network could re-point its
     # webhook at their own URL or read the demo's payments: listen on the loopback address only.
     web.run_app(server.app, host=host, port=port, print=None)
+
+
+def keep_cost_flat():
+    """Make localstripe's cost per request independent of how many objects it holds (it saves nothing to disk)."""
+    from localstripe import resources
+
+    # localstripe pickles its whole store to /tmp/localstripe.pickle after every object it creates and every
+    # POST/PUT/DELETE, and finds a charge's refunds (asked each time a charge is shown) by scanning every object it
+    # holds: each payment cost more than the one before. This server starts from scratch and keeps nothing.
+    resources.store.__class__ = _IndexedStore
+    resources.store.by_kind = {}
+    for key in resources.store:
+        resources.store.index(key)
+    resources.StripeObject._api_list_all = classmethod(_list_all)
+
+
+class _IndexedStore(dict):
+    """localstripe's store, with the keys of each kind of object kept apart (a listing reads only its kind)."""
+
+    def dump_to_disk(self):
+        """Save nothing: this store lives as long as its process."""
+
+    def index(self, key):
+        """Note that `key` ("<kind>:<id>") is stored."""
+        self.by_kind.setdefault(key.partition(":")[0], {})[key] = None
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        self.index(key)
+
+    def __delitem__(self, key):
+        super().__delitem__(key)
+        self.by_kind.get(key.partition(":")[0], {}).pop(key, None)
+
+    def clear(self):
+        super().clear()
+        self.by_kind.clear()
+
+
+def _list_all(cls, url, limit=None, starting_after=None, **kwargs):
+    # localstripe's StripeObject._api_list_all, reading only the keys of the listed kind (in insertion order, as the
+    # whole store's were).
+    from localstripe.resources import List, UserError, store
+
+    if kwargs:
+        raise UserError(400, "Unexpected " + ", ".join(kwargs.keys()))
+    listed = List(url, limit=limit, starting_after=starting_after)
+    listed._list = [store[key] for key in store.by_kind.get(cls.object, ())]
+    return listed
 
 
 def start(port, log_path=None, timeout=15.0):

@@ -2,7 +2,8 @@
 
 Each context describes its own routes in `app/<context>/openapi.yaml`; the platform's part (`openapi.yaml` beside this
 module) holds the document's frame, the error shape, the shared responses and the session cookie. A process describes
-exactly the contexts it serves (CONTEXTS), so a context extracted into its own service serves its own description.
+exactly the contexts it serves (CONTEXTS), so a context extracted into its own service serves its own description;
+behind a gateway, the one service the gateway sends /api/openapi.json to describes the whole site (OPENAPI_CONTEXTS).
 Every operation also gets the web server's own refusals (414, 431), which no route controls.
 `/api/docs` renders it with Swagger UI from the files flask-swagger-ui ships (no CDN), started by a static script
 (`app/static/api-docs.js`), so the page needs no 'unsafe-inline' in the Content Security Policy.
@@ -81,14 +82,15 @@ def description(app):
     """Return this app's description as JSON text (built once, at its first use)."""
     text = app.extensions.get("openapi")
     if text is None:
-        document = describe(app.config["CONTEXTS"], app.config.get("SESSION_COOKIE_NAME", "session"))
+        contexts = app.config.get("OPENAPI_CONTEXTS") or app.config["CONTEXTS"]
+        document = describe(contexts, app.config.get("SESSION_COOKIE_NAME", "session"))
         text = app.extensions["openapi"] = json.dumps(document, ensure_ascii=False)
     return text
 
 
 @bp.get("/api/openapi.json")
 def openapi_json():
-    """Answer the OpenAPI 3.1 description of the JSON endpoints this process serves."""
+    """Answer the OpenAPI 3.1 description of the JSON endpoints this process serves (or OPENAPI_CONTEXTS names)."""
     return current_app.response_class(description(current_app), mimetype="application/json")
 
 

@@ -1,12 +1,15 @@
 """Forms of the tickets pages; the rules on titles, prices and events live in the services, so pages and API agree."""
 
-from datetime import datetime
+import re
+from datetime import datetime, timedelta, timezone
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
+
+from app.platform.documents import as_utc
 
 NO_EVENT, NEW_EVENT = "", "new"
 
@@ -48,14 +51,72 @@ class SellForm(TicketForm):
                               SelectChoice(NEW_EVENT, "A new event (describe it below)")]
 
     def starts_at(self):
-        """Return the new event's start as ISO 8601 with its zone's offset, or what was typed if it is no time."""
-        raw = (self.event_starts.data or "").strip()
-        zone = self.event_zone.data if self.event_zone.data in time_zones() else "UTC"
-        try:
-            return datetime.fromisoformat(raw).replace(tzinfo=ZoneInfo(zone)).isoformat() if raw else ""
-        except ValueError:
-            return None  # the browser's picker never sends this; a hand-made request gets "enter a date and time"
+        """Return the new event's start as ISO 8601 with its zone's offset ("" when empty, None when no time)."""
+        return start_on_clock(self.event_starts.data, self.event_zone.data)
 
+
+FIXED_OFFSET = re.compile(r"UTC([+-])([01]\d|2[0-3]):([0-5]\d)")
+
+
+def fixed_zone(minutes):
+    """Return the time-zone choice of a fixed offset east of UTC in minutes: "UTC", "UTC+02:00", "UTC-04:30"."""
+    if not minutes:
+        return "UTC"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{'+' if minutes > 0 else '-'}{hours:02d}:{rest:02d}"
+
+
+def _zone(choice):
+    if choice in time_zones():
+        return ZoneInfo(choice)
+    match = FIXED_OFFSET.fullmatch(choice or "")
+    if match is None:
+        return ZoneInfo("UTC")
+    minutes = int(match[2]) * 60 + int(match[3])
+    return timezone(timedelta(minutes=minutes if match[1] == "+" else -minutes))
+
+
+def start_on_clock(raw, choice):
+    """Return a datetime-local value on a zone's clock (IANA, or a fixed "UTC+02:00") as ISO 8601 with its offset;
+    "" when nothing was typed, None when it is no time."""
+    raw = (raw or "").strip()
+    try:
+        return datetime.fromisoformat(raw).replace(tzinfo=_zone(choice)).isoformat() if raw else ""
+    except ValueError:
+        return None  # the browser's picker never sends this; a hand-made request gets "enter a date and time"
+
+
+class EventForm(FlaskForm):
+    """Edit an event: its name, venue, city, and its start on the venue's clock."""
+
+    name = StringField("Name", render_kw={"maxlength": 200, "autocomplete": "off"})
+    venue = StringField("Venue", render_kw={"maxlength": 200, "autocomplete": "off"})
+    city = StringField("City", render_kw={"maxlength": 100, "autocomplete": "address-level2"})
+    starts = StringField("Date and time", render_kw={"type": "datetime-local"})
+    zone = SelectField("Venue's time zone", default="UTC", validate_choice=False)
+
+    def __init__(self, *args, utc_offset=0, **kwargs):
+        super().__init__(*args, **kwargs)
+        # An event keeps the offset it was given, not a zone name: its own clock comes first, the zones after it.
+        own = fixed_zone(utc_offset)
+        first = [] if own == "UTC" else [SelectChoice(own, f"{own} (the event's clock now)")]
+        self.zone.choices = first + [SelectChoice(zone, zone.replace("_", " ")) for zone in time_zones()]
+
+    def fill(self, name, venue, city, starts_at, utc_offset):
+        """Show an event's fields, its start on its own clock."""
+        local = (as_utc(starts_at) + timedelta(minutes=utc_offset)).replace(tzinfo=None)
+        self.name.data, self.venue.data, self.city.data = name, venue, city
+        self.starts.data = local.isoformat(timespec="minutes" if local.second == 0 else "seconds")
+        self.zone.data = fixed_zone(utc_offset)
+
+    def starts_at(self):
+        """Return the start typed as ISO 8601 with its zone's offset ("" when empty, None when no time)."""
+        return start_on_clock(self.starts.data, self.zone.data)
+
+
+# Where the services' field names land on the event form.
+EVENT_FIELDS = {"name": "name", "venue": "venue", "city": "city", "startsAt": "starts"}
+NO_TIME = "Enter the date and time of the event"
 
 # Where the services' field names land on the sell form.
 SELL_FIELDS = {"title": "title", "price": "price", "eventId": "event", "name": "event_name", "venue": "event_venue",

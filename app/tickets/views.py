@@ -1,5 +1,5 @@
-"""The tickets pages: the home page of upcoming events, an event's page, all tickets for sale, a ticket's page, and
-the sell and edit forms."""
+"""The tickets pages: the home page of upcoming events, an event's page and its organiser's edit form, all tickets
+for sale, a ticket's page, and the sell and edit forms."""
 
 from dataclasses import replace
 
@@ -9,9 +9,9 @@ from flask_login import current_user, login_required
 from app.platform.errors import DomainError, ValidationError
 from app.presentation import venue_time
 
-from . import services
-from .errors import TicketNotOwnedError
-from .forms import NEW_EVENT, NO_EVENT, SELL_FIELDS, SellForm, TicketForm
+from . import services, shows
+from .errors import EventNotFoundError, EventStartedError, TicketNotOwnedError
+from .forms import EVENT_FIELDS, NEW_EVENT, NO_EVENT, NO_TIME, SELL_FIELDS, EventForm, SellForm, TicketForm
 from .models import AVAILABLE
 from .money import format_money, input_value
 from .params import TicketQuery, day, event_query, ticket_query
@@ -92,6 +92,36 @@ def event(event_id):
         "tickets/event.html", show=show, started=has_started(show), tickets=available_tickets(query)))
 
 
+@bp.route("/events/<event_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_event(event_id):
+    """Show the organiser's form for their event and save it until the event starts (404 for anyone else)."""
+    show = find_event(event_id)
+    if show.organizer_id != current_user.id:
+        raise EventNotFoundError()  # as the door does: nobody else learns that the page exists
+    form = EventForm(utc_offset=show.utc_offset)
+    refusal = EventStartedError.message if has_started(show) else None
+    if request.method == "GET":
+        form.fill(show.name, show.venue, show.city, show.starts_at, show.utc_offset)
+    elif refusal is None and form.validate_on_submit():
+        starts_at = form.starts_at()
+        try:
+            shows.update_event(event_id, current_user.id, form.name.data, form.venue.data, form.city.data,
+                               starts_at or "")
+        except ValidationError as exc:
+            errors = exc.errors if starts_at is not None else {**exc.errors, "startsAt": NO_TIME}
+            for field, message in errors.items():
+                getattr(form, EVENT_FIELDS[field]).errors = [message]
+        except EventStartedError as exc:
+            refusal = exc.message  # it started while the organiser was typing
+        else:
+            flash("Your event was updated.", "success")
+            return redirect(url_for("tickets.event", event_id=event_id))
+    status = 400 if (form.errors or (refusal and request.method == "POST")) else 200
+    return render_template("tickets/event_edit.html", form=form, show=show, refusal=refusal,
+                           started=refusal is not None), status
+
+
 @bp.get("/tickets")
 def browse():
     """Show every ticket for sale (those without an event too), searchable and sortable, a page at a time."""
@@ -142,7 +172,7 @@ def _sell(form):
     if form.event.data == NEW_EVENT:
         starts_at = form.starts_at()
         if starts_at is None:
-            raise ValidationError({"startsAt": "Enter the date and time of the event"})
+            raise ValidationError({"startsAt": NO_TIME})
         return services.create_ticket_for_new_event(current_user.id, form.title.data, form.price.data,
                                                     form.event_name.data, form.event_venue.data,
                                                     form.event_city.data, starts_at)

@@ -1,5 +1,6 @@
 """The catalogue as visitors use it, in Debian's headless Chromium against the store as `make run` starts it: a seller
-lists a ticket for a new event; a buyer on a phone searches, opens the event, the ticket, reserves and pays."""
+lists a ticket for a new event and, as its organiser, edits the event; a buyer on a phone searches, opens the event,
+the ticket, reserves and pays."""
 
 import uuid
 
@@ -36,6 +37,17 @@ def test_a_buyer_searches_opens_the_event_and_the_ticket_reserves_and_pays(store
     facts = seller.inner_text(".facts")
     assert f"{band} Live" in facts and "Wednesday 1 May 2030, 9:00 pm" in facts
     assert "Coliseu dos Recreios, Lisbon" in facts
+    # The seller organises the event they described: they move it half an hour and to another hall.
+    seller.locator(".facts").get_by_role("link", name=f"{band} Live").click()
+    seller.get_by_role("link", name="Edit event").click()
+    assert seller.get_by_label("Date and time").input_value() == "2030-05-01T21:00"
+    seller.get_by_label("Venue", exact=True).fill("Campo Pequeno")
+    seller.get_by_label("Date and time").fill("2030-05-01T21:30")
+    seller.get_by_label("Venue's time zone").select_option("Europe/Lisbon")
+    seller.get_by_role("button", name="Save").click()
+    assert "Your event was updated." in seller.inner_text("body")
+    assert "wednesday 1 may 2030, 9:30 pm" in seller.inner_text("main").lower()  # the date is in capitals
+    assert "Campo Pequeno · Lisbon" in seller.inner_text("main")
 
     buyer = new_page(width=375)
     sign_up(buyer, store.url, unique_email("buyer"))  # lands on the home page: upcoming events
@@ -47,8 +59,8 @@ def test_a_buyer_searches_opens_the_event_and_the_ticket_reserves_and_pays(store
     card = buyer.locator(".event-card", has_text=band)
     assert card.count() == 1 and buyer.locator(".event-card").count() == 1
     assert "from $55.00" in card.inner_text() and "1 ticket" in card.inner_text()
-    assert "wed 1 may 2030, 9:00 pm" in card.inner_text().lower()  # the card's date is in capitals
-    assert "Coliseu dos Recreios · Lisbon" in card.inner_text()
+    assert "wed 1 may 2030, 9:30 pm" in card.inner_text().lower()  # the card's date is in capitals
+    assert "Campo Pequeno · Lisbon" in card.inner_text()
 
     assert buyer.evaluate("document.documentElement.scrollWidth") <= 375
     card.get_by_role("link", name=f"{band} Live").click()
@@ -56,12 +68,13 @@ def test_a_buyer_searches_opens_the_event_and_the_ticket_reserves_and_pays(store
     assert "1 ticket for sale" in buyer.inner_text("main")
     buyer.get_by_role("link", name="Stalls, row B").click()
     assert buyer.url == ticket_url
-    assert "Wednesday 1 May 2030, 9:00 pm" in buyer.inner_text(".facts")
+    assert "Wednesday 1 May 2030, 9:30 pm" in buyer.inner_text(".facts")
 
     buyer.get_by_role("button", name="Purchase").click()
     buyer.wait_for_url(f"{store.url}/orders/*")
+    wait_for_text(buyer, "Campo Pequeno, Lisbon", reload=True, where=".facts")  # orders' replica of the event
     order = buyer.inner_text(".facts")
-    assert f"{band} Live" in order and "Coliseu dos Recreios, Lisbon" in order and "1 May 2030" in order
+    assert f"{band} Live" in order and "Wednesday 1 May 2030, 9:30 pm" in order
     pay_with_card(buyer)
     wait_for_text(buyer, "Paid", timeout=30, where="#payment-status")
     wait_for_text(buyer, "Paid", timeout=20, reload=True, where=".facts")

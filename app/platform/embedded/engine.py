@@ -24,6 +24,23 @@ def _dotted_path(json_path):
     return ".".join(parts) or None
 
 
+# The one SQLite index on scalar_index_entries for all single-field indexes (Engine._physical_scalar_index_name).
+SHARED_SCALAR_INDEX = "scidx_shared"
+_SHARED = f'"{SHARED_SCALAR_INDEX}"'
+
+
+def _shared_scalar_index_statement(sql):
+    """Return the SQL to run instead of `sql` for the shared scalar index (None: run nothing), or `sql` itself."""
+    if _SHARED not in sql:
+        return sql
+    words = sql.split()
+    if words[:2] == ["CREATE", "INDEX"] and words[2] == _SHARED:
+        return "CREATE INDEX IF NOT EXISTS " + sql.split(None, 2)[2]  # the second MongoDB index finds it there
+    if words[:5] == ["DROP", "INDEX", "IF", "EXISTS", _SHARED]:
+        return None  # dropping one MongoDB index must not drop the one the others use (its rows go with it)
+    return sql
+
+
 def sqlite_engine_class():
     """Return mongoeco's SQLite engine without its change log, its thread per call and its scans per write."""
     from dataclasses import replace
@@ -32,6 +49,7 @@ def sqlite_engine_class():
     from mongoeco.core.filtering import EqualsCondition, InCondition
     from mongoeco.core.identity import id_contains_numeric_value
     from mongoeco.engines import sqlite
+    from mongoeco.engines._sqlite_connection import SQLiteConnection
     from mongoeco.engines._sqlite_session_runtime import SQLiteSessionRuntime
     from mongoeco.engines.sqlite import SQLiteEngine
 
@@ -131,6 +149,15 @@ def sqlite_engine_class():
             self._facts_at_write.clear()
             self._facts_at_begin = None
 
+    class Connection(SQLiteConnection):
+        """mongoeco's connection, creating and dropping the shared scalar index as one index for all."""
+
+        def execute(self, sql, *args):
+            statement = _shared_scalar_index_statement(sql) if isinstance(sql, str) else sql
+            return super().execute("SELECT 1 WHERE 0" if statement is None else statement, *args)
+
+    sqlite.SQLiteConnection = Connection  # the factory of the engine's connections
+
     class Engine(SQLiteEngine):
         capabilities = replace(SQLiteEngine.capabilities, change_delivery="none")
 
@@ -143,6 +170,13 @@ def sqlite_engine_class():
             self._wrote_watched_type = False
             self._array_paths = set()  # dotted path of every array written (not looking inside arrays)
             self._array_paths_unknown = False  # an array under a key the dotted form cannot name
+
+        def _physical_scalar_index_name(self, db_name, coll_name, index_name):
+            # mongoeco makes one SQLite index on scalar_index_entries per single-field MongoDB index, each on the same
+            # five columns over the whole table (every collection's rows): N identical B-trees, each updated on every
+            # indexed write, half the database file. Its leading columns (collection_id, index_name) keep each
+            # MongoDB index's rows together, so one serves them all. Stores made before keep their own copies.
+            return SHARED_SCALAR_INDEX
 
         def _connect_sync(self):
             super()._connect_sync()

@@ -143,3 +143,25 @@ def test_dockerfile_builds_a_slim_non_root_image_with_the_entrypoint():
     assert keywords.index("USER") > keywords.index("RUN")
     assert ["ENTRYPOINT", '["ticketing-entrypoint"]'] in instructions
     assert (DOCKER / "entrypoint.sh").stat().st_mode & 0o111
+
+
+def test_split_gateway_serves_the_whole_apis_description_and_its_viewer(base_env):
+    """Route /api/openapi.json and /api/docs (with its files) to one service, which describes every context."""
+    from app import create_app
+
+    locations = _locations((DOCKER / "gateway.conf").read_text())
+    owner = _route(locations, "/api/openapi.json")
+    assert owner in ALL_CONTEXTS
+    for path in ("/api/docs", "/api/docs/assets/swagger-ui.css", "/static/api-docs.js"):
+        assert _route(locations, path) == owner, path
+    env = _environment(_compose("compose.split.yaml")["services"][owner])
+    service = create_app(dict(base_env) | {"CONTEXTS": env["CONTEXTS"], "OPENAPI_CONTEXTS": env["OPENAPI_CONTEXTS"]})
+    whole = create_app(dict(base_env) | {"CONTEXTS": ",".join(ALL_CONTEXTS)})
+    client = service.test_client()
+    described = client.get("/api/openapi.json").get_json()
+    assert described == whole.test_client().get("/api/openapi.json").get_json()  # the site's, not one context's
+    for path in ("/api/users/signup", "/api/tickets", "/api/orders", "/api/payments"):
+        assert path in described["paths"], path
+    docs = client.get("/api/docs")
+    assert docs.status_code == 200 and "/api/openapi.json" in docs.get_data(as_text=True)
+    assert client.get("/api/docs/assets/swagger-ui.css").status_code == 200

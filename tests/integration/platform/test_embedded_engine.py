@@ -1,5 +1,7 @@
 """The embedded engine's shortcuts (_id lookups by primary key, planning facts kept across writes) answer as MongoDB."""
 
+import sqlite3
+
 import pymongo
 import pytest
 from bson import Decimal128, ObjectId
@@ -112,3 +114,31 @@ def test_counts_and_groups_take_any_number_of_documents_unless_the_server_is_giv
         assert [d["_id"] for d in db.rows.find({}, sort=[("_id", -1)], limit=2)] == ["r99", "r98"]
     finally:
         proc.stop()
+
+
+def test_single_field_indexes_share_one_sqlite_index_and_each_still_answers_from_it(tmp_path, out_dir):
+    proc, db = _start(tmp_path, out_dir)
+    try:
+        db.a.create_index("code", unique=True)
+        db.a.create_index("kind")
+        db.b.create_index("kind")
+        db.c.create_index("owner")
+        db.a.insert_many([{"_id": i, "code": f"c{i}", "kind": i % 3} for i in range(30)])
+        db.b.insert_many([{"_id": i, "kind": i % 3} for i in range(9)])
+        db.c.insert_many([{"_id": i, "owner": f"o{i % 2}"} for i in range(6)])
+        with pytest.raises(pymongo.errors.DuplicateKeyError):
+            db.a.insert_one({"_id": 99, "code": "c4"})  # a unique single-field index still refuses a second "c4"
+
+        db.b.drop_index("kind_1")  # dropping one MongoDB index leaves the others' entries and their SQLite index
+        db.c.drop()
+        assert [d["_id"] for d in db.a.find({"code": "c7"})] == [7]
+        assert sorted(d["_id"] for d in db.a.find({"kind": 2})) == [2, 5, 8, 11, 14, 17, 20, 23, 26, 29]
+        assert sorted(d["_id"] for d in db.b.find({"kind": 1})) == [1, 4, 7]
+        db.a.insert_one({"_id": 100, "code": "c100", "kind": 2})
+        assert db.a.count_documents({"kind": 2}) == 11
+    finally:
+        proc.stop()
+    with sqlite3.connect(tmp_path / "mongo.sqlite") as raw:
+        scalar = raw.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = "
+                             "'scalar_index_entries' AND name LIKE 'scidx%'").fetchall()
+    assert scalar == [("scidx_shared",)]

@@ -268,3 +268,23 @@ def test_the_gate_finds_the_proxy_server_internals_it_relies_on(tmp_path):
             session.abort_transaction()
         assert engine._transaction_owner_session_id is None and server._holder is None
         client.close()
+
+
+def test_scalar_indexes_are_named_by_one_engine_method_and_made_through_the_connection_factory():
+    # Override: `_physical_scalar_index_name` names every scalar index's SQLite index "scidx_shared", and the
+    # connection class (`sqlite.SQLiteConnection`, the factory `_create_sqlite_connection` passes) turns its CREATE
+    # into CREATE IF NOT EXISTS and its DROP into nothing: mongoeco must still name, create and drop it that way.
+    from mongoeco.engines import _sqlite_index_admin, _sqlite_index_runtime, _sqlite_namespace_admin, sqlite
+
+    assert _parameters(sqlite.SQLiteEngine._physical_scalar_index_name) == [
+        ("db_name", P.POSITIONAL_OR_KEYWORD), ("coll_name", P.POSITIONAL_OR_KEYWORD),
+        ("index_name", P.POSITIONAL_OR_KEYWORD)]
+    assert "factory=SQLiteConnection" in inspect.getsource(sqlite.SQLiteEngine._create_sqlite_connection)
+    columns = "ON scalar_index_entries (collection_id, index_name, type_score, element_key, storage_key)"
+    create = 'f"CREATE INDEX {quote_identifier(str(scalar_physical_name))} "'
+    assert create in inspect.getsource(_sqlite_index_admin) and columns in inspect.getsource(_sqlite_index_admin)
+    assert "CREATE INDEX IF NOT EXISTS" in inspect.getsource(_sqlite_index_runtime.ensure_scalar_physical_indexes_sync)
+    for module in (_sqlite_index_admin, _sqlite_namespace_admin):
+        source = inspect.getsource(module)
+        assert "DROP INDEX IF EXISTS {quote_identifier(str(" in source and "scalar_physical_name" in source
+        assert "DROP INDEX {" not in source  # every drop of it says IF EXISTS, which is what the connection matches

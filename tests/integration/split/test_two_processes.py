@@ -179,3 +179,30 @@ def test_a_purchase_crosses_two_services_and_survives_the_payments_service_being
     info = jetstream(nats_settings["NATS_URL"], lambda js: js.stream_info(nats_settings["NATS_STREAM"]))
     assert info.state.messages >= 2 + 2 * 6
 
+
+
+def test_the_payments_services_page_shows_the_event_and_its_organisers_changes(split):
+    """Payments, in a service of its own, says which show is being paid for: from the order's event and its own
+    replica of the tickets' events, never from the other service's database."""
+    a, b = split["a"], split["b"]
+    organiser, buyer = _signed_up(a.url), _signed_up(a.url)
+    event = organiser.post(a.url + "/api/events", json={"name": "Radiohead", "venue": "Madison Square Garden",
+                                                        "city": "New York", "startsAt": "2030-05-01T20:00:00-04:00"},
+                           timeout=10).json()
+    ticket = organiser.post(a.url + "/api/tickets", json={"title": "Floor", "price": 80, "eventId": event["id"]},
+                            timeout=10).json()
+    order = _reserve(buyer, a.url, ticket["id"])
+    page_url = f"{b.url}/payments/orders/{order['id']}"
+    page = _when_known(lambda: buyer.get(page_url, headers={"Accept": "text/html"}, timeout=10), 200,
+                       "payments' replica of the new order").text
+    assert "Radiohead" in page and "Wednesday 1 May 2030, 8:00 pm" in page
+    assert "Madison Square Garden, New York" in page and f'href="/events/{event["id"]}"' in page
+
+    moved = organiser.put(f"{a.url}/api/events/{event['id']}", json={
+        "name": "Radiohead", "venue": "Barclays Center", "city": "Brooklyn", "startsAt": "2030-05-03T21:00:00-04:00"},
+        timeout=10)
+    assert moved.status_code == 200, moved.text
+    page = wait_until(lambda: (text := buyer.get(page_url, timeout=10).text) and "Barclays Center" in text and text,
+                      timeout=30, interval=0.3, message="payments' replica of the moved event")
+    assert "Friday 3 May 2030, 9:00 pm" in page and "Barclays Center, Brooklyn" in page
+    assert "Madison Square Garden" not in page
