@@ -4,8 +4,14 @@ It lives beside the composition root, not in a context: it drives the auth and t
 services, exactly as their pages do, so every event flows as usual. The events are dated from the moment it runs: a
 few over the coming weeks, and one that starts a few minutes later, so the time rule can be seen (its tickets leave
 the listing and can no longer be reserved once it starts).
+
+Where orders and payments are served too, with demo payments (localstripe), a demo buyer then buys one more ticket
+the way a visitor does — reserve, pay by card, wait for the events — so signing in as them shows "My tickets" with an
+e-ticket, and its event's organiser can check it in at the door page. The seed runs before any worker, so it relays
+the events and applies them to their handlers itself, through the same relay and deliveries a worker runs.
 """
 
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,6 +21,11 @@ from flask.cli import with_appcontext
 
 DEMO_PASSWORD = "demo-pass"
 SELLERS = ("ada@demo.example", "grace@demo.example", "linus@demo.example")
+DEMO_BUYER = "fan@demo.example"
+# The demo buyer's ticket: (event, seller, title, price), listed for that event and bought by the demo buyer.
+DEMO_PURCHASE = ("Hamilton", "ada@demo.example", "Orchestra, row F", "249.00")
+DEMO_CARD = "pm_card_visa"  # Stripe's test card, which localstripe accepts too
+SETTLE_SECONDS = 60
 SOON_MINUTES = 6
 # (organiser, name, venue, city, time zone, days ahead, local time, [(seller, ticket title, price)]); days ahead None:
 # SOON_MINUTES from now.
@@ -66,9 +77,10 @@ def seed_demo_command(if_empty):
         click.echo("store not empty: no demo catalogue added")
         return
     users = {email: str(register_user(email, DEMO_PASSWORD).id) for email in SELLERS}
-    count, soon = 0, None
+    count, soon, shows = 0, None, {}
     for organiser, name, venue, city, zone, days, local_time, tickets in EVENTS:
         show = create_event(users[organiser], name, venue, city, starts_at(zone, days, local_time))
+        shows[name] = show
         if days is None:
             soon = show
         for seller, title, price in tickets:
@@ -79,6 +91,71 @@ def seed_demo_command(if_empty):
     if soon is not None:
         click.echo(f"  {soon.name!r} starts at {soon.starts_at:%H:%M} UTC, in {SOON_MINUTES} minutes: then its "
                    "tickets leave the listing and can no longer be reserved")
+    if _can_buy():
+        _buy_demo_ticket(users, shows)
+
+
+def _can_buy():
+    from app.platform import localstripe
+
+    contexts = set(current_app.config["CONTEXTS"])
+    if not {"orders", "payments"} <= contexts or not localstripe.effective_settings(current_app.config)["demo"]:
+        click.echo("  no demo buyer: that takes orders and payments in this process, with demo payments")
+        return False
+    return True
+
+
+def _buy_demo_ticket(users, shows):
+    """Have the demo buyer reserve a ticket and pay for it by card, then let the events run until their e-ticket is
+    issued."""
+    from app.auth.services import register_user
+    from app.orders.errors import TicketNotFoundError
+    from app.orders.queries import find_order
+    from app.orders.services import cancel_order, place_order
+    from app.payments.errors import OrderNotFoundError
+    from app.payments.services import pay_for_order
+    from app.platform.errors import DomainError
+    from app.tickets.services import create_ticket
+
+    name, seller, title, price = DEMO_PURCHASE
+    show = shows[name]
+    buyer_id = str(register_user(DEMO_BUYER, DEMO_PASSWORD).id)
+    ticket_id = str(create_ticket(users[seller], title, price, str(show.id)).id)
+    # Each step waits for the news it needs: orders to know the ticket, payments to know the order.
+    order_id = str(_settle(lambda: place_order(buyer_id, ticket_id, DEMO_BUYER), TicketNotFoundError).id)
+    try:
+        _settle(lambda: pay_for_order(order_id, buyer_id, DEMO_CARD), OrderNotFoundError)
+    except DomainError as exc:
+        cancel_order(order_id, buyer_id)
+        click.echo(f"  no demo buyer's ticket: the demo payment failed ({exc.message})")
+        return
+    # Orders completes the order, tickets sells the ticket and issues the e-ticket, orders keeps its code.
+    _settle(lambda: find_order(order_id, buyer_id).eticket_code)
+    organiser = next(email for email, user_id in users.items() if user_id == show.organizer_id)
+    click.echo(f"  demo buyer {DEMO_BUYER} (password {DEMO_PASSWORD}) holds a paid e-ticket for {name!r} "
+               f"({title}), under My tickets; {organiser} checks it in at /events/{show.id}/door")
+
+
+def _settle(step, *not_yet):
+    """Relay committed events and apply them to their handlers in this process, as a worker would (none runs yet),
+    until `step()` returns something without raising one of `not_yet`; return that."""
+    from app.platform.delivery import deliver, due_ids
+    from app.platform.relay import relay_pending
+
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while True:
+        relay_pending()
+        for delivery_id in due_ids():
+            deliver(delivery_id)
+        try:
+            result = step()
+        except not_yet:
+            result = None
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise click.ClickException("the demo purchase's events did not arrive in time (see `flask outbox status`)")
+        time.sleep(0.05)
 
 
 def init_app(app):

@@ -17,6 +17,8 @@ REFUND_REASONS = (
      "The order was already paid, so this second payment is going back to you."),
     (("mismatch",), "amount mismatch",
      "The amount paid did not match the price of the order, so the payment is going back to you."),
+    (("checked in",), "ticket used at the door",
+     "The ticket was used at the door by its holder before your payment arrived, so it could not be yours."),
     (("expired", "cancelled", "canceled"), "late payment",
      "Your payment arrived after the reservation had ended, so the ticket was not yours any more."),
 )

@@ -9,7 +9,7 @@ from app.platform.http import json_body
 from app.platform.money import to_major
 
 from . import services
-from .models import COMPLETE
+from .models import CANCELLED, COMPLETE
 from .queries import find_order, orders_of
 
 bp = Blueprint("orders_api", __name__, url_prefix="/api/orders")
@@ -23,6 +23,7 @@ def order_json(order):
         "status": order.status,
         "expiresAt": services.iso_utc(order.expires_at),
         "version": order.version,
+        "cancelReason": order.cancel_reason if order.status == CANCELLED else None,
         "ticket": {
             "id": order.ticket.id,
             "title": order.ticket.title,

@@ -34,11 +34,15 @@ class OrderCreated(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class OrderCancelled(Event):
-    """An unpaid order ended: the buyer cancelled it, it expired, tickets refused it because the seller changed the
-    ticket before the reservation reached it, or the ticket's resale was withdrawn before it was paid (`reason`:
-    cancelled, expired, ticket changed or withdrawn). An order also expires when its ticket's event starts.
+    """An order ended: the buyer cancelled it, it expired, tickets refused it because the seller changed the
+    ticket before the reservation reached it, the ticket's resale was withdrawn before it was paid, or the holder's
+    code was checked in at the door while the ticket was listed for resale (`reason`: cancelled, expired, ticket
+    changed, withdrawn, checked in; "sold to another order" is the catch-all of the last). An order also expires when
+    its ticket's event starts.
 
-    Never fires for a paid (complete) order, nor twice for one order.
+    Fires for a paid (complete) order only when tickets refused to sell it the ticket (TicketSaleRefused: reason
+    checked in, or sold to another order); its payment is then rejected in the same transaction
+    (OrderPaymentRejected) and refunded. Never fires twice for one order.
     """
 
     type = "orders.order_cancelled.v1"
@@ -60,8 +64,9 @@ class OrderCompleted(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class OrderPaymentRejected(Event):
-    """A payment arrived for an order that is no longer payable (cancelled, expired, ticket changed, already paid);
-    it must be refunded.
+    """A payment arrived for an order that is no longer payable (cancelled, expired, ticket changed, withdrawn,
+    already paid), or paid an order that then got no ticket (checked in: the holder was let in at the door first); it
+    must be refunded. `reason` is the order's.
 
     `aggregate_id`/`version` are the order's, unchanged by this event (the order itself did not change).
     """

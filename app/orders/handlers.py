@@ -10,6 +10,7 @@ from app.tickets.events import (
     EventUpdated,
     TicketCreated,
     TicketReservationRefused,
+    TicketSaleRefused,
     TicketUpdated,
 )
 
@@ -21,7 +22,8 @@ def replicate_ticket(event):
     """Apply a ticket's new version to orders' replica of the tickets."""
     services.record_ticket(event.aggregate_id, event.version, title=event.title, price=event.price,
                            currency=event.currency, user_id=event.user_id, status=event.status,
-                           order_id=event.order_id, event_id=event.event_id, starts_at=event.starts_at)
+                           order_id=event.order_id, event_id=event.event_id, starts_at=event.starts_at,
+                           reason=getattr(event, "reason", None))  # TicketCreated has none
 
 
 @version_ordered  # a redelivered version changes nothing and so queues no timer either
@@ -41,6 +43,11 @@ def cancel_refused_order(event: TicketReservationRefused):
     services.cancel_for_changed_ticket(event.order_id, event.aggregate_id)
 
 
+def end_refused_sale(event: TicketSaleRefused):
+    """End the paid order tickets refused to sell to (the holder was let in at the door first): its money goes back."""
+    services.end_refused_sale(event.order_id, event.aggregate_id, event.reason)
+
+
 def forget_ended_session(event: SessionEnded):
     """Answer a signed-out session's cookie as signed out here too."""
     identity.record_ended_session(event.aggregate_id, event.user_id, event.expires_at)
@@ -56,6 +63,7 @@ HANDLERS = {
     TicketUpdated.type: [replicate_ticket],
     PaymentSucceeded.type: [complete_paid_order],
     TicketReservationRefused.type: [cancel_refused_order],
+    TicketSaleRefused.type: [end_refused_sale],
     SessionEnded.type: [forget_ended_session],
     EventScheduled.type: [replicate_event],
     EventUpdated.type: [replicate_event],

@@ -7,10 +7,13 @@ from app.platform.documents import Document, VersionedDocument, utcnow
 CREATED, CANCELLED, AWAITING_PAYMENT, COMPLETE = "created", "cancelled", "awaiting:payment", "complete"
 STATUSES = (CREATED, CANCELLED, AWAITING_PAYMENT, COMPLETE)
 UNPAID = (CREATED, AWAITING_PAYMENT)
-# Why an unpaid order ended: the buyer cancelled it, its time ran out, the seller changed the ticket before tickets
-# accepted the reservation, or the holder withdrew the ticket's resale before tickets accepted it.
+# Why an order ended: the buyer cancelled it, its time ran out, the seller changed the ticket before tickets
+# accepted the reservation, the holder withdrew the ticket's resale before tickets accepted it, or the holder's code
+# was checked in at the door while the ticket was listed (the one reason that also ends a paid order, whose payment is
+# then refunded; "sold to another order" is its catch-all twin, which no flow takes today).
 CANCELLED_BY_BUYER, EXPIRED, TICKET_CHANGED, WITHDRAWN = "cancelled", "expired", "ticket changed", "withdrawn"
-CANCEL_REASONS = (CANCELLED_BY_BUYER, EXPIRED, TICKET_CHANGED, WITHDRAWN)
+CHECKED_IN, SOLD_TO_ANOTHER = "checked in", "sold to another order"
+CANCEL_REASONS = (CANCELLED_BY_BUYER, EXPIRED, TICKET_CHANGED, WITHDRAWN, CHECKED_IN, SOLD_TO_ANOTHER)
 
 
 class TicketSnapshot(me.EmbeddedDocument):

@@ -28,8 +28,10 @@ from .errors import (
 from .events import OrderCancelled, OrderCompleted, OrderCreated, OrderPaymentRejected
 from .models import (
     CANCELLED,
+    CHECKED_IN,
     COMPLETE,
     CREATED,
+    SOLD_TO_ANOTHER,
     TICKET_CHANGED,
     UNPAID,
     WITHDRAWN,
@@ -168,10 +170,32 @@ def cancel_for_changed_ticket(order_id, ticket_id):
 
 
 @transactional
+def end_refused_sale(order_id, ticket_id, reason):
+    """End an order whose ticket tickets refused to sell it (the holder went through the door first) and reject its
+    payment, to be refunded; an order already ended changes nothing."""
+    order = current().get(Order, id=ObjectId(order_id)) if ObjectId.is_valid(order_id) else None
+    if order is None or order.ticket_id != ticket_id:
+        log.error("tickets refused to sell ticket %s to order %s, which orders does not know", ticket_id, order_id)
+        return False
+    if order.status == CANCELLED:
+        return False  # ended already, and its payment (if any) rejected then: a redelivery refunds nothing twice
+    paid = order.status == COMPLETE
+    _cancel(order, CHECKED_IN if reason == CHECKED_IN else SOLD_TO_ANOTHER)
+    if paid:
+        _reject_payment(order, order.payment_id, order.cancel_reason)
+    # The order the ticket is sold to holds its slot again, if orders' replica already knows which one that is (else
+    # that news, still on its way, does it).
+    replica = current().get(TicketReplica, id=ticket_id)
+    if replica is not None and replica.status == "sold" and ObjectId.is_valid(replica.order_id or ""):
+        _give_slot_back(ticket_id, replica.order_id)
+    return True
+
+
+@transactional
 def record_ticket(ticket_id, version, title, price, currency, user_id, status, order_id, event_id=None,
-                  starts_at=None):
-    """Apply one version of a ticket to the replica, strictly after the version before it; a resale (or its end)
-    moves which order holds the ticket's one slot."""
+                  starts_at=None, reason=None):
+    """Apply one version of a ticket to the replica, strictly after the version before it; a resale (or its end, for
+    `reason`) moves which order holds the ticket's one slot."""
     changed = apply_in_order(TicketReplica, ticket_id, version, {
         "title": title, "price": price, "currency": currency, "user_id": user_id, "status": status,
         "order_id": order_id, "event_id": event_id, "starts_at": as_utc(starts_at),
@@ -179,7 +203,7 @@ def record_ticket(ticket_id, version, title, price, currency, user_id, status, o
     if changed and status == "available":
         _free_slot_for_resale(ticket_id)
     elif changed and status == "sold" and ObjectId.is_valid(order_id or ""):
-        _give_slot_back(ticket_id, order_id)
+        _give_slot_back(ticket_id, order_id, reason)
     return changed
 
 
@@ -191,10 +215,11 @@ def _free_slot_for_resale(ticket_id):
                                        {"$set": {"active": False}}, session=work.session)
 
 
-def _give_slot_back(ticket_id, order_id):
+def _give_slot_back(ticket_id, order_id, reason=None):
     # Sold again to an order that bought it before: the holder withdrew the resale (or was let in at the door). Their
-    # order holds the slot again; an unpaid order placed meanwhile ends, and a paid one keeps the ticket (tickets
-    # gives it to that order, which was placed while the ticket was for sale).
+    # order holds the slot again; an unpaid order placed meanwhile ends for that reason. A paid one keeps the slot
+    # until tickets answers its completion: it sells it the ticket, or refuses (TicketSaleRefused: the holder's code
+    # was checked in first), and then end_refused_sale ends it and gives the slot back.
     work = current()
     holder = work.get(Order, ticket_id=ticket_id, active=True)
     if holder is not None and holder.id == ObjectId(order_id):
@@ -202,7 +227,7 @@ def _give_slot_back(ticket_id, order_id):
     if holder is not None and holder.status == COMPLETE:
         return
     if holder is not None:
-        _cancel(holder, WITHDRAWN)
+        _cancel(holder, CHECKED_IN if reason == CHECKED_IN else WITHDRAWN)
     work.collection(Order).update_one({"_id": ObjectId(order_id), "ticket_id": ticket_id, "status": COMPLETE},
                                       {"$set": {"active": True}}, session=work.session)
 

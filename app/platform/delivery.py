@@ -229,6 +229,12 @@ def deliver_batch(delivery_ids):
     return outcomes
 
 
+def due_ids(limit=500):
+    """Return the ids of pending deliveries that are due and not leased, oldest first."""
+    return [doc["_id"] for doc in _deliveries().find(_claimable(utcnow()), {"_id": 1}, sort=[("created_at", 1)],
+                                                     limit=limit)]
+
+
 def _claimable(now):
     # Only a pending delivery that is due and not leased by a live worker; a vanished worker's lease expires.
     return {"status": "pending", "next_attempt_at": {"$lte": now + timedelta(seconds=1)},

@@ -28,7 +28,8 @@ class TicketUpdated(Event):
     `status` is available, reserved or sold; `order_id` is the order holding it, or None when available. A holder's
     resale puts a sold ticket back to available with `user_id` = the holder (the orders that bought it before no
     longer hold it); a withdrawn resale (or one whose code was checked in meanwhile) makes it sold again to the
-    holder's own order.
+    holder's own order, and `reason` says which ("withdrawn" or "checked in"): an unpaid order of another buyer that
+    still holds the ticket in orders' eyes ends for that reason.
     """
 
     type = "tickets.ticket_updated.v1"
@@ -40,6 +41,7 @@ class TicketUpdated(Event):
     order_id: str | None = None
     event_id: str | None = None
     starts_at: str | None = None
+    reason: str | None = None  # why a resale listing went off sale with this version; None for every other change
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,6 +84,21 @@ class TicketReservationRefused(Event):
     """
 
     type = "tickets.ticket_reservation_refused.v1"
+    order_id: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketSaleRefused(Event):
+    """Tickets refused to sell the ticket to a paid order: it had accepted the order's reservation, but before the
+    order's completion arrived the ticket went to another order — its holder's code was checked in at the door while
+    the ticket was listed for resale (`reason`: "checked in"; "sold to another order" for any other way, which no
+    flow takes today). The order must end and its payment go back; the ticket did not change, so `version` is its
+    current one, unchanged. Fires at most once per order (with the order's completion); never for an order that
+    tickets sold the ticket to.
+    """
+
+    type = "tickets.ticket_sale_refused.v1"
     order_id: str
     reason: str
 

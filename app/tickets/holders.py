@@ -3,7 +3,8 @@
 A resale puts the sold ticket back on sale with the holder as its seller, at most RESALE_MAX_MARKUP_PERCENT above what
 the holder paid. Until a new buyer's order completes, the holder's code stays valid; the completion voids it and
 issues the new buyer's (services.sell_ticket). A code checked in while its ticket is listed takes the listing off
-sale in the same transaction, so nobody can buy a ticket that is already through the door.
+sale in the same transaction, so nobody can buy a ticket that is already through the door; a buyer who had reserved
+it loses the reservation, and one whose payment was already on its way is refused (TicketSaleRefused) and refunded.
 """
 
 from bson import ObjectId
@@ -84,7 +85,7 @@ def withdraw_resale(ticket_id, user_id):
         raise TicketNotResellableError("A buyer has reserved this ticket; it can be withdrawn if their reservation "
                                        "ends")
     current().update(ticket, status=SOLD, order_id=held.order_id, reserved_until=None)
-    services.announce_change(ticket)
+    services.announce_change(ticket, reason="withdrawn")
 
 
 def resale_cap(paid):
@@ -117,5 +118,6 @@ def _refuse_spent(eticket):
 def _take_off_sale(eticket):
     ticket = current().get(Ticket, id=ObjectId(eticket.ticket_id))
     if ticket is not None and ticket.status != SOLD:  # listed for resale: the holder is in, nobody may buy it now
+        # A buyer who reserved it meanwhile gets nothing: orders ends their order, and refunds it if it was paid.
         current().update(ticket, status=SOLD, order_id=eticket.order_id, reserved_until=None)
-        services.announce_change(ticket)
+        services.announce_change(ticket, reason="checked in")

@@ -13,8 +13,8 @@ from app.platform.uow import current, transactional
 
 from . import etickets, shows
 from .errors import TicketNotEditableError, TicketNotFoundError, TicketNotOwnedError
-from .events import TicketCreated, TicketReservationRefused, TicketUpdated
-from .models import AVAILABLE, RESERVED, SOLD, OrderProgress, Ticket
+from .events import TicketCreated, TicketReservationRefused, TicketSaleRefused, TicketUpdated
+from .models import AVAILABLE, RESERVED, SOLD, USED, OrderProgress, Ticket
 from .money import PriceError, format_money, to_minor
 
 log = logging.getLogger(__name__)
@@ -139,15 +139,21 @@ def release_ticket(ticket_id, order_id, order_version):
 
 @transactional
 def sell_ticket(ticket_id, order_id, order_version, buyer_id=None, buyer_email=None):
-    """Mark the ticket sold to a paid order and issue its buyer's e-ticket (voiding a reseller's); return whether it
-    changed."""
+    """Mark the ticket sold to a paid order and issue its buyer's e-ticket (voiding a reseller's), or refuse the sale
+    (TicketSaleRefused) if the ticket went to another order meanwhile; return whether it changed."""
     if not _follow_order(order_id, order_version, ticket_id):
         return False  # a redelivery
     ticket = _load_for_event(ticket_id)
     if ticket is None or (ticket.status == SOLD and ticket.order_id == order_id):
         return False
     if ticket.status == SOLD:
-        log.error("ticket %s is sold to order %s; order %s was paid too", ticket_id, ticket.order_id, order_id)
+        # Sold to another order after this one's reservation was accepted: the holder went through the door while
+        # the ticket was listed. The buyer paid for nothing; orders ends the order and their money goes back.
+        held = etickets.current_eticket(ticket.id)
+        reason = "checked in" if held is not None and held.status == USED else "sold to another order"
+        log.warning("refusing paid order %s: ticket %s is sold to order %s (%s)", order_id, ticket_id,
+                    ticket.order_id, reason)
+        emit(TicketSaleRefused(aggregate_id=str(ticket.id), version=ticket.version, order_id=order_id, reason=reason))
         return False
     # A paid order is final and the only active one, so it wins over any older holder whose end is still travelling.
     current().update(ticket, status=SOLD, order_id=order_id, reserved_until=None)
@@ -163,9 +169,10 @@ def _follow_order(order_id, version, ticket_id):
     return apply_in_order(OrderProgress, order_id, version, {"ticket_id": ticket_id})
 
 
-def announce_change(ticket):
-    """Emit the ticket's new state (TicketUpdated) after a change of it in this unit of work."""
-    _emit_updated(ticket)
+def announce_change(ticket, reason=None):
+    """Emit the ticket's new state (TicketUpdated, with why a resale listing went off sale) after a change of it in
+    this unit of work."""
+    _emit_updated(ticket, reason)
 
 
 def load(ticket_id):
@@ -173,10 +180,10 @@ def load(ticket_id):
     return _load(ticket_id)
 
 
-def _emit_updated(ticket):
+def _emit_updated(ticket, reason=None):
     emit(TicketUpdated(aggregate_id=str(ticket.id), version=ticket.version, title=ticket.title, price=ticket.price,
                        currency=ticket.currency, user_id=ticket.user_id, status=ticket.status,
-                       order_id=ticket.order_id, **shows.ticket_changed(ticket)))
+                       order_id=ticket.order_id, reason=reason, **shows.ticket_changed(ticket)))
 
 
 def _load(ticket_id):

@@ -1,21 +1,24 @@
 """Take the README's screenshots from a freshly started store: `python -m tests.e2e.screenshots [folder]`.
 
 It starts the store as `make run` does (demo catalogue, demo Stripe), then, as a new buyer, photographs the home page
-of upcoming events, an event with its tickets, a ticket, the order counting down, and the paid order, each at phone
-(375 px) and desktop (1280 px) width, into
-docs/screenshots/{home,event,ticket,order-countdown,order-paid}-{phone,desktop}.png.
+of upcoming events, an event with its tickets, a ticket, the order counting down, the paid order, its e-ticket with the
+QR code and "My tickets"; then, as the event's organiser (a demo seller), the door page having just scanned that
+e-ticket. Each at phone (375 px) and desktop (1280 px) width, into docs/screenshots/{home,event,ticket,
+order-countdown,order-paid,eticket,my-tickets,door}-{phone,desktop}.png.
 """
 
 import sys
 import tempfile
 from pathlib import Path
 
+from app.demo import DEMO_PASSWORD
 from tests.e2e.support import (
     CHROMIUM,
     CHROMIUM_ARGS,
     Store,
     pay_with_card,
     purchase,
+    sign_in,
     sign_up,
     wait_for_text,
 )
@@ -24,6 +27,7 @@ from tests.servers import ROOT
 WIDTHS = {"phone": 375, "desktop": 1280}
 DEMO_EVENT = "Radiohead"
 DEMO_TICKET = "Section 224, row 3"
+DEMO_ORGANISER = "ada@demo.example"  # who announced DEMO_EVENT in the demo catalogue, and so keeps its door
 
 
 def shoot(page, folder, name):
@@ -39,7 +43,8 @@ def shoot(page, folder, name):
 
 
 def take_screenshots(base_url, folder):
-    """Walk a buyer through the store at `base_url` and photograph the five pages; return the files written."""
+    """Walk a buyer, then the event's organiser, through the store at `base_url` and photograph the eight pages;
+    return the files written."""
     from playwright.sync_api import sync_playwright
 
     folder = Path(folder)
@@ -65,10 +70,37 @@ def take_screenshots(base_url, folder):
             pay_with_card(page)
             wait_for_text(page, "Paid", timeout=30, where="#payment-status")
             wait_for_text(page, "Paid", timeout=20, reload=True, where=".facts")
+            wait_for_text(page, "Show my e-ticket", timeout=30, reload=True)  # once tickets has issued the code
             written += shoot(page, folder, "order-paid")
+            page.get_by_role("link", name="Show my e-ticket").click()
+            page.locator("svg.qr-code").wait_for()
+            code = page.url.rsplit("/", 1)[1]
+            written += shoot(page, folder, "eticket")
+            page.set_viewport_size({"width": 1280, "height": 800})
+            page.get_by_role("navigation", name="Main").get_by_role("link", name="My tickets").click()
+            page.get_by_role("link", name="Show e-ticket").wait_for()
+            written += shoot(page, folder, "my-tickets")
+            written += shoot_the_door(browser, base_url, folder, code)
         finally:
             browser.close()
     return written
+
+
+def shoot_the_door(browser, base_url, folder, code):
+    """As the demo event's organiser, scan the buyer's code at its door page and photograph the answer."""
+    door = browser.new_page(viewport={"width": 1280, "height": 800})  # a context of its own: another person
+    door.set_default_timeout(20_000)
+    sign_in(door, base_url, DEMO_ORGANISER, DEMO_PASSWORD)
+    door.wait_for_url(f"{base_url}/")
+    door.get_by_role("link", name=DEMO_EVENT, exact=True).click()
+    door.get_by_role("link", name="Open the door (check tickets in)").click()
+    door.wait_for_url(f"{base_url}/events/*/door")
+    door.locator("input[name=code]").wait_for()
+    with door.expect_navigation():  # as a keyboard-wedge scanner does: keys into the focused field, then Enter
+        door.keyboard.type(code)
+        door.keyboard.press("Enter")
+    wait_for_text(door, "Valid: let them in", where="#door-answer")
+    return shoot(door, folder, "door")
 
 
 def main(argv):

@@ -6,7 +6,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.e2e.support import header, pay_with_card, purchase, sign_up, unique_email, unique_title, wait_for_text
+from app.demo import DEMO_BUYER, DEMO_PASSWORD
+from tests.e2e.support import (
+    header,
+    pay_with_card,
+    purchase,
+    sign_in,
+    sign_up,
+    unique_email,
+    unique_title,
+    wait_for_text,
+)
 
 pytestmark = pytest.mark.e2e
 ETICKET_URL = re.compile(r".*/etickets/[A-Za-z0-9_-]{32}$")
@@ -126,3 +136,31 @@ def test_resale_voids_the_old_code_at_the_door_and_the_new_one_is_valid(store, n
     organiser.goto(ticket_url)
     history = organiser.inner_text(".sales")
     assert "Sold for $40.00" in history and "Resold for $45.00" in history
+
+
+def test_the_demo_store_has_a_buyer_holding_an_e_ticket_its_organiser_can_check(store, new_page):
+    """`make run` seeds a demo buyer who bought and paid for a ticket the way a visitor does: signed in as them, My
+    tickets lists its e-ticket with a QR code; the event's organiser (a demo seller) opens its door page."""
+    fan = new_page(width=375)
+    sign_in(fan, store.url, DEMO_BUYER, DEMO_PASSWORD)
+    fan.wait_for_url(f"{store.url}/")
+    fan.get_by_role("navigation", name="Main").get_by_role("link", name="My tickets").click()
+    held = fan.inner_text("main")
+    assert "Hamilton" in held and "Orchestra, row F" in held
+    fan.get_by_role("link", name="Show e-ticket").click()
+    fan.wait_for_url(ETICKET_URL)
+    code = fan.url.rsplit("/", 1)[1]
+    assert fan.locator("svg.qr-code").is_visible() and "Valid" in fan.inner_text("#eticket-status")
+    assert DEMO_BUYER in fan.inner_text("main")
+    orders = fan.request.get(f"{store.url}/api/orders").json()
+    assert [(o["status"], o["ticket"]["title"], o["eticket"]["code"]) for o in orders] == [
+        ("complete", "Orchestra, row F", code)]
+
+    organiser = new_page()
+    sign_in(organiser, store.url, "grace@demo.example", DEMO_PASSWORD)
+    organiser.wait_for_url(f"{store.url}/")
+    organiser.get_by_role("link", name="Hamilton", exact=True).click()
+    organiser.get_by_role("link", name="Open the door (check tickets in)").click()
+    assert organiser.inner_text("#sold-count") == "1" and organiser.inner_text("#checked-in-count") == "0"
+    looked_up = organiser.request.get(f"{store.url}/api/etickets/{code}").json()
+    assert (looked_up["status"], looked_up["holder"], looked_up["title"]) == ("valid", DEMO_BUYER, "Orchestra, row F")

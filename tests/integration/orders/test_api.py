@@ -28,7 +28,8 @@ def test_create_reserves_the_ticket_until_the_expiry(app, client, ticket_id, db)
     assert response.status_code == 201
     body = response.get_json()
     assert body == {"id": body["id"], "userId": buyer, "status": "created", "expiresAt": body["expiresAt"],
-                    "version": 0, "ticket": {"id": ticket_id, "title": "Concert", "price": 20.5}, "eticket": None}
+                    "version": 0, "cancelReason": None, "ticket": {"id": ticket_id, "title": "Concert", "price": 20.5},
+                    "eticket": None}
     assert body["expiresAt"].endswith("Z")
     expires = datetime.fromisoformat(body["expiresAt"])
     window = timedelta(seconds=app.config["ORDER_EXPIRATION_SECONDS"])
