@@ -270,7 +270,36 @@ def sqlite_engine_class():
                 if values and all(type(value) is str or isinstance(value, ObjectId) for value in values):
                     keys = list(dict.fromkeys(key for value in values for key in self._id_storage_keys(value)))
                     return f"storage_key IN ({', '.join('?' * len(keys))})", keys
+            if isinstance(plan, EqualsCondition) and type(plan.value) is str:
+                looked_up = self._scalar_index_lookup(db_name, coll_name, plan.field, plan.value)
+                if looked_up is not None:
+                    return looked_up
             return super()._translate_query_plan_with_multikey(db_name, coll_name, plan)
+
+        def _scalar_index_lookup(self, db_name, coll_name, field, value):
+            # mongoeco answers an equality on a field with a single-field unique index (the outbox's, an email's or a
+            # refund's key) from its scalar index entries in a find, but in an update's or upsert's search, and in
+            # any condition it cannot answer alone, it evaluates its JSON predicate on every document of the
+            # collection: each upsert of a new email cost O(emails). Those entries hold every string at the field
+            # of every document (a partial index's hold only its own, so those are left alone); with no array at
+            # the field anywhere in the collection, the documents they name are exactly those whose field equals
+            # the string.
+            if "." in field or field == "_id" or self._find_multikey_index(db_name, coll_name, field) is not None:
+                return None
+            index = next((i for i in self._load_indexes(db_name, coll_name)
+                          if i["fields"] == [field] and self._supports_scalar_index(i)
+                          and i.get("scalar_physical_name") and not i.get("partial_filter_expression")), None)
+            if index is None or self._field_is_top_level_array_in_collection(db_name, coll_name, field):
+                return None
+            collection_id = self._lookup_collection_id(self._require_connection(), db_name, coll_name)
+            signatures = self._multikey_signatures_for_query_value(value)
+            if collection_id is None or len(signatures) != 1:
+                return None
+            [(element_type, element_key)] = signatures
+            return (f"storage_key IN (SELECT storage_key FROM scalar_index_entries INDEXED BY "
+                    f"{self._quote_identifier(str(index['scalar_physical_name']))} WHERE collection_id = ? AND "
+                    f"index_name = ? AND type_score = ? AND element_key = ?)",
+                    [collection_id, index["name"], self._multikey_type_score(element_type), element_key])
 
         def _id_storage_keys(self, value):
             # A storage key names the _id's Python class: the wire server stores mongoeco's ObjectId (a subclass of

@@ -38,3 +38,19 @@ def served_in_thread(path, engine=None, **options):
         server = embedded.gated_server_class()(engine=engine, host="127.0.0.1", port=0)
     with running(server) as uri:
         yield server.engine, uri
+
+
+def traced_engine_class(statements):
+    """Return the server's engine class recording every SQL statement its connections run into `statements`."""
+
+    class Traced(embedded.sqlite_engine_class()):
+        def _create_sqlite_connection(self):
+            connection = super()._create_sqlite_connection()
+            connection.set_trace_callback(statements.append)
+            return connection
+
+        def _connect_sync(self):
+            super()._connect_sync()
+            self._connection.set_trace_callback(statements.append)
+
+    return Traced

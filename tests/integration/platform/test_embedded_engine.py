@@ -7,6 +7,7 @@ import pytest
 from bson import Decimal128, ObjectId
 from pymongo.errors import OperationFailure
 
+from tests.integration.platform.embedded_support import served_in_thread, traced_engine_class
 from tests.servers import start_mongo
 
 
@@ -142,3 +143,48 @@ def test_single_field_indexes_share_one_sqlite_index_and_each_still_answers_from
         scalar = raw.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = "
                              "'scalar_index_entries' AND name LIKE 'scidx%'").fetchall()
     assert scalar == [("scidx_shared",)]
+
+
+def _documents_plans(path, statements, collection):
+    """Return SQLite's plan of each traced statement that reads `collection`'s documents (not the planning facts'
+    probes, `SELECT 1 … LIMIT 1`, which the engine asks once and keeps)."""
+    raw = sqlite3.connect(path)
+    plans = []
+    for statement in (" ".join(statement.split()) for statement in statements):
+        if (f"'{collection}'" in statement and "documents" in statement and not statement.startswith("INSERT")
+                and not statement.startswith("SELECT 1 FROM documents")):
+            plans.append(" | ".join(row[3] for row in raw.execute(f"EXPLAIN QUERY PLAN {statement}")))
+    raw.close()
+    return plans
+
+
+def test_an_upsert_or_update_on_a_unique_key_seeks_its_index_instead_of_reading_the_collection(tmp_path):
+    # An email (or refund, or webhook) upsert on its unique key: mongoeco's search for it read every document of the
+    # collection whenever the key was new, so writing the n-th email cost O(n).
+    path, statements = tmp_path / "mongo.sqlite", []
+    with served_in_thread(None, engine=traced_engine_class(statements)(str(path))) as (_, uri):
+        db = pymongo.MongoClient(uri).ticketing
+        db.mail.create_index("key", unique=True)
+        db.mail.create_index("batch", unique=True, partialFilterExpression={"sent": True})
+        db.mail.insert_many([{"_id": i, "key": f"k{i}", "n": i, "batch": f"b{i}", "sent": i % 2 == 0}
+                             for i in range(300)])
+        statements.clear()
+        new = db.mail.update_one({"key": "fresh"}, {"$setOnInsert": {"n": -1}}, upsert=True)
+        again = db.mail.update_one({"key": "fresh"}, {"$setOnInsert": {"n": -2}}, upsert=True)
+        changed = db.mail.update_one({"key": "k7", "n": 7}, {"$set": {"seen": True}})
+        missed = db.mail.update_one({"key": "k8", "n": 9}, {"$set": {"seen": True}})
+        plans = _documents_plans(path, statements, "mail")
+
+        assert new.upserted_id is not None and again.upserted_id is None and again.matched_count == 1
+        assert (changed.modified_count, missed.matched_count) == (1, 0)
+        assert [d["n"] for d in db.mail.find({"key": "fresh"})] == [-1]
+        assert db.mail.find_one({"_id": 7})["seen"] is True and "seen" not in db.mail.find_one({"_id": 8})
+        # A partial index holds only its own documents' entries: its field is matched as before.
+        assert sorted(d["_id"] for d in db.mail.find({"batch": {"$in": ["b3", "b4"]}})) == [3, 4]
+        assert [d["_id"] for d in db.mail.find({"batch": "b3"})] == [3]
+        # Once the field holds an array somewhere, an equality also matches inside arrays: left to mongoeco.
+        db.mail.insert_one({"_id": "listed", "key": ["k1-alias", "k2-alias"]})
+        assert [d["_id"] for d in db.mail.find({"key": "k2-alias"})] == ["listed"]
+        assert db.mail.update_one({"key": "k1-alias"}, {"$set": {"seen": True}}).modified_count == 1
+
+    assert plans and not [plan for plan in plans if "SCAN documents" in plan or plan.endswith("coll_name=?)")], plans

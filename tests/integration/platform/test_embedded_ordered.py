@@ -8,6 +8,7 @@ answer is traced and explained (EXPLAIN QUERY PLAN), and none may scan the colle
 import importlib
 import random
 import sqlite3
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pymongo
@@ -18,26 +19,10 @@ from app.platform.embedded import sqlite_engine_class
 from app.platform.mongo import MongoState
 from app.tickets import queries
 from app.tickets.params import EventQuery, TicketQuery
-from tests.integration.platform.embedded_support import served_in_thread
+from tests.integration.platform.embedded_support import served_in_thread, traced_engine_class
 
 CITIES = ["London", "Paris", "Berlin", "Oslo", "Rome"]
 WORDS = ["aurora", "cobalt", "meridian", "quartz", "zephyr"]
-
-
-def _traced(statements):
-    """Return the server's engine class recording every SQL statement its connections run into `statements`."""
-
-    class Traced(sqlite_engine_class()):
-        def _create_sqlite_connection(self):
-            connection = super()._create_sqlite_connection()
-            connection.set_trace_callback(statements.append)
-            return connection
-
-        def _connect_sync(self):
-            super()._connect_sync()
-            self._connection.set_trace_callback(statements.append)
-
-    return Traced
 
 
 def _unoptimised():
@@ -98,12 +83,28 @@ SHAPES = {
 }
 
 
-def _activate(client):
-    """Point the app's documents at this client (mongoengine keeps each class's collection object)."""
+@contextmanager
+def _activated(client):
+    """Point the app's documents at this client for a while (mongoengine keeps each class's collection object),
+    then give them back the connection they had, so later tests in this process do not reach a closed client."""
+    from mongoengine import connection
+
     from app.tickets.models import Show, Ticket
 
+    alias = connection.DEFAULT_CONNECTION_NAME
+    saved = [(registry, registry.get(alias)) for registry in
+             (connection._connections, connection._dbs, connection._connection_settings)]
     MongoState(client, client.ticketing).activate()
     Show._collection = Ticket._collection = None
+    try:
+        yield
+    finally:
+        for registry, value in saved:
+            if value is None:
+                registry.pop(alias, None)
+            else:
+                registry[alias] = value
+        Show._collection = Ticket._collection = None
 
 
 def _answer(result):
@@ -127,11 +128,11 @@ def catalogue(tmp_path_factory):
 def _run_shapes(path, engine_class, now):
     with served_in_thread(None, engine=engine_class(str(path))) as (_, uri):
         client = pymongo.MongoClient(uri, tz_aware=True)
-        _activate(client)
-        answers = {}
-        for shape, ask in SHAPES.items():
-            ask(now)  # the planner's facts are learnt once per server, as on a store that has run for a while
-            answers[shape] = _answer(ask(now))
+        with _activated(client):
+            answers = {}
+            for shape, ask in SHAPES.items():
+                ask(now)  # the planner's facts are learnt once per server, as on a store that has run for a while
+                answers[shape] = _answer(ask(now))
         client.close()
     return answers
 
@@ -159,15 +160,16 @@ def _steps(raw, statement):
 def test_every_catalogue_shape_reads_its_index_and_sorts_nothing(catalogue):
     path, now = catalogue
     statements = []
-    with served_in_thread(None, engine=_traced(statements)(str(path))) as (_, uri):
+    with served_in_thread(None, engine=traced_engine_class(statements)(str(path))) as (_, uri):
         client = pymongo.MongoClient(uri, tz_aware=True)
-        _activate(client)
-        read = {}
-        for shape, ask in SHAPES.items():
-            ask(now)
-            statements.clear()
-            assert _answer(ask(now)), shape
-            read[shape] = [s for s in statements if "FROM documents" in s and s.lstrip().upper().startswith("SELECT")]
+        with _activated(client):
+            read = {}
+            for shape, ask in SHAPES.items():
+                ask(now)
+                statements.clear()
+                assert _answer(ask(now)), shape
+                read[shape] = [s for s in statements
+                               if "FROM documents" in s and s.lstrip().upper().startswith("SELECT")]
         client.close()
 
     raw = sqlite3.connect(path)

@@ -362,3 +362,26 @@ def test_scalar_indexes_are_named_by_one_engine_method_and_made_through_the_conn
         source = inspect.getsource(module)
         assert "DROP INDEX IF EXISTS {quote_identifier(str(" in source and "scalar_physical_name" in source
         assert "DROP INDEX {" not in source  # every drop of it says IF EXISTS, which is what the connection matches
+
+
+def test_the_unique_key_lookup_finds_the_engine_internals_it_builds_on(tmp_path):
+    # Override: `_translate_query_plan_with_multikey` answers a string equality on a field with a single-field,
+    # non-partial, non-multikey index from scalar_index_entries; mongoeco must still write every string there.
+    from mongoeco.engines.sqlite import SQLiteEngine
+
+    for name in ("_find_multikey_index", "_load_indexes", "_field_is_top_level_array_in_collection"):
+        assert [p for p, _ in _parameters(getattr(SQLiteEngine, name))][:2] == ["db_name", "coll_name"], name
+    assert [p for p, _ in _parameters(SQLiteEngine._lookup_collection_id)][:3] == ["conn", "db_name", "coll_name"]
+    assert SQLiteEngine._multikey_signatures_for_query_value("k") == (("string", "k"),)
+    assert isinstance(SQLiteEngine._multikey_type_score("string"), int)
+    assert "_translate_equals_scalar_only(" in inspect.getsource(SQLiteEngine._translate_query_plan_with_multikey)
+    with served_in_thread(tmp_path / "mongo.sqlite") as (engine, uri):
+        db = pymongo.MongoClient(uri).ticketing
+        db.keyed.create_index("key", unique=True)
+        db.keyed.insert_one({"_id": "a", "key": "k"})
+        [index] = [i for i in engine._load_indexes("ticketing", "keyed") if i["fields"] == ["key"]]
+        assert engine._supports_scalar_index(index) and not index.get("multikey") and index["scalar_physical_name"]
+        assert index.get("partial_filter_expression") is None
+    with sqlite3.connect(tmp_path / "mongo.sqlite") as raw:
+        rows = raw.execute("SELECT index_name, storage_key, element_key FROM scalar_index_entries").fetchall()
+    assert ("key_1", engine._storage_key("a"), "k") in rows
