@@ -41,12 +41,22 @@ def _shared_scalar_index_statement(sql):
     return sql
 
 
+def _held(partial_filter, implied):
+    """Return whether a query whose equalities are `implied` ({(field, type, value)}) selects only documents that an
+    index with this partial filter holds (always, without a filter)."""
+    if not partial_filter:
+        return True
+    return isinstance(partial_filter, dict) and all(
+        type(value) in (str, bool) and (field, type(value), value) in implied
+        for field, value in partial_filter.items())
+
+
 def sqlite_engine_class():
     """Return mongoeco's SQLite engine without its change log, its thread per call and its scans per write or read."""
     from dataclasses import replace
 
     from bson import ObjectId
-    from mongoeco.core.filtering import EqualsCondition, InCondition
+    from mongoeco.core.filtering import AndCondition, EqualsCondition, InCondition
     from mongoeco.core.identity import id_contains_numeric_value
     from mongoeco.engines import sqlite
     from mongoeco.engines._sqlite_connection import SQLiteConnection
@@ -274,21 +284,36 @@ def sqlite_engine_class():
                 looked_up = self._scalar_index_lookup(db_name, coll_name, plan.field, plan.value)
                 if looked_up is not None:
                     return looked_up
+            if isinstance(plan, AndCondition):
+                # The other equalities of the same AND may be what a partial index holds (an order's ticket among
+                # the active orders): then that index's entries answer this equality too.
+                implied = {(c.field, type(c.value), c.value) for c in plan.clauses
+                           if isinstance(c, EqualsCondition) and type(c.value) in (str, bool)}
+                looked_up = [self._scalar_index_lookup(db_name, coll_name, c.field, c.value, implied)
+                             if isinstance(c, EqualsCondition) and type(c.value) is str else None
+                             for c in plan.clauses]
+                if any(looked_up):
+                    fragments = [fragment or self._translate_query_plan_with_multikey(db_name, coll_name, clause)
+                                 for fragment, clause in zip(looked_up, plan.clauses, strict=True)]
+                    return (" AND ".join(f"({sql})" for sql, _ in fragments),
+                            [param for _, params in fragments for param in params])
             return super()._translate_query_plan_with_multikey(db_name, coll_name, plan)
 
-        def _scalar_index_lookup(self, db_name, coll_name, field, value):
+        def _scalar_index_lookup(self, db_name, coll_name, field, value, implied=frozenset()):
             # mongoeco answers an equality on a field with a single-field unique index (the outbox's, an email's or a
             # refund's key) from its scalar index entries in a find, but in an update's or upsert's search, and in
             # any condition it cannot answer alone, it evaluates its JSON predicate on every document of the
             # collection: each upsert of a new email cost O(emails). Those entries hold every string at the field
             # of every document (a partial index's hold only its own, so those are left alone); with no array at
             # the field anywhere in the collection, the documents they name are exactly those whose field equals
-            # the string.
+            # the string. A partial index's entries serve too when the query's other equalities (`implied`) are
+            # exactly its filter's: every document the query can match is then one the index holds.
             if "." in field or field == "_id" or self._find_multikey_index(db_name, coll_name, field) is not None:
                 return None
             index = next((i for i in self._load_indexes(db_name, coll_name)
                           if i["fields"] == [field] and self._supports_scalar_index(i)
-                          and i.get("scalar_physical_name") and not i.get("partial_filter_expression")), None)
+                          and i.get("scalar_physical_name") and _held(i.get("partial_filter_expression"), implied)),
+                         None)
             if index is None or self._field_is_top_level_array_in_collection(db_name, coll_name, field):
                 return None
             collection_id = self._lookup_collection_id(self._require_connection(), db_name, coll_name)

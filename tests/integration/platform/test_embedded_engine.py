@@ -173,13 +173,18 @@ def test_an_upsert_or_update_on_a_unique_key_seeks_its_index_instead_of_reading_
         again = db.mail.update_one({"key": "fresh"}, {"$setOnInsert": {"n": -2}}, upsert=True)
         changed = db.mail.update_one({"key": "k7", "n": 7}, {"$set": {"seen": True}})
         missed = db.mail.update_one({"key": "k8", "n": 9}, {"$set": {"seen": True}})
+        # A partial index answers a query that asks for what it holds (its filter's equality among the conditions).
+        held = db.mail.update_many({"batch": "b4", "sent": True}, {"$set": {"held": True}})
+        outside = db.mail.update_many({"batch": "b3", "sent": True}, {"$set": {"held": True}})
         plans = _documents_plans(path, statements, "mail")
 
         assert new.upserted_id is not None and again.upserted_id is None and again.matched_count == 1
         assert (changed.modified_count, missed.matched_count) == (1, 0)
         assert [d["n"] for d in db.mail.find({"key": "fresh"})] == [-1]
         assert db.mail.find_one({"_id": 7})["seen"] is True and "seen" not in db.mail.find_one({"_id": 8})
-        # A partial index holds only its own documents' entries: its field is matched as before.
+        assert (held.modified_count, outside.matched_count) == (1, 0)
+        assert [d["_id"] for d in db.mail.find({"batch": "b4", "sent": True, "held": True})] == [4]
+        # Without its filter's equality, a partial index's field is matched as mongoeco matches it.
         assert sorted(d["_id"] for d in db.mail.find({"batch": {"$in": ["b3", "b4"]}})) == [3, 4]
         assert [d["_id"] for d in db.mail.find({"batch": "b3"})] == [3]
         # Once the field holds an array somewhere, an equality also matches inside arrays: left to mongoeco.
