@@ -41,6 +41,16 @@ def _shared_scalar_index_statement(sql):
     return sql
 
 
+def _strings_asked(plan):
+    """Return whether a query condition is an equality to a string or a `$in` of strings (not too many of them)."""
+    from mongoeco.core.filtering import EqualsCondition, InCondition
+
+    if isinstance(plan, EqualsCondition):
+        return type(plan.value) is str
+    return isinstance(plan, InCondition) and 0 < len(plan.values) <= 500 and all(
+        type(value) is str for value in plan.values)
+
+
 def _held(partial_filter, implied):
     """Return whether a query whose equalities are `implied` ({(field, type, value)}) selects only documents that an
     index with this partial filter holds (always, without a filter)."""
@@ -280,8 +290,8 @@ def sqlite_engine_class():
                 if values and all(type(value) is str or isinstance(value, ObjectId) for value in values):
                     keys = list(dict.fromkeys(key for value in values for key in self._id_storage_keys(value)))
                     return f"storage_key IN ({', '.join('?' * len(keys))})", keys
-            if isinstance(plan, EqualsCondition) and type(plan.value) is str:
-                looked_up = self._scalar_index_lookup(db_name, coll_name, plan.field, plan.value)
+            if _strings_asked(plan):
+                looked_up = self._scalar_index_lookup(db_name, coll_name, plan)
                 if looked_up is not None:
                     return looked_up
             if isinstance(plan, AndCondition):
@@ -289,8 +299,7 @@ def sqlite_engine_class():
                 # the active orders): then that index's entries answer this equality too.
                 implied = {(c.field, type(c.value), c.value) for c in plan.clauses
                            if isinstance(c, EqualsCondition) and type(c.value) in (str, bool)}
-                looked_up = [self._scalar_index_lookup(db_name, coll_name, c.field, c.value, implied)
-                             if isinstance(c, EqualsCondition) and type(c.value) is str else None
+                looked_up = [self._scalar_index_lookup(db_name, coll_name, c, implied) if _strings_asked(c) else None
                              for c in plan.clauses]
                 if any(looked_up):
                     fragments = [fragment or self._translate_query_plan_with_multikey(db_name, coll_name, clause)
@@ -299,16 +308,18 @@ def sqlite_engine_class():
                             [param for _, params in fragments for param in params])
             return super()._translate_query_plan_with_multikey(db_name, coll_name, plan)
 
-        def _scalar_index_lookup(self, db_name, coll_name, field, value, implied=frozenset()):
-            # mongoeco answers an equality on a field with a single-field unique index (the outbox's, an email's or a
-            # refund's key) from its scalar index entries in a find, but in an update's or upsert's search, and in
-            # any condition it cannot answer alone, it evaluates its JSON predicate on every document of the
-            # collection: each upsert of a new email cost O(emails). Those entries hold every string at the field
-            # of every document (a partial index's hold only its own, so those are left alone); with no array at
-            # the field anywhere in the collection, the documents they name are exactly those whose field equals
-            # the string. A partial index's entries serve too when the query's other equalities (`implied`) are
-            # exactly its filter's: every document the query can match is then one the index holds.
-            if "." in field or field == "_id" or self._find_multikey_index(db_name, coll_name, field) is not None:
+        def _scalar_index_lookup(self, db_name, coll_name, plan, implied=frozenset()):
+            # mongoeco answers a lone equality on a field with a single-field index from its scalar index entries in
+            # a find, but in an update's or upsert's search, in `$in`, and in any condition it cannot answer alone,
+            # it evaluates its JSON predicate (with a multikey index, an EXISTS on its array entries binding no
+            # value) on every document of the collection: each upsert of a new email cost O(emails), each lookup of
+            # a batch of events by aggregate O(outbox x batch). Those entries hold every string at the field of
+            # every document the index holds; with no array at the field anywhere in the collection, the documents
+            # they name are exactly those whose field equals one of the strings. A partial index holds only the
+            # documents its filter selects: it serves when the query's other equalities (`implied`) include
+            # exactly that filter, so every document the query can match is one the index holds.
+            field = plan.field
+            if "." in field or field == "_id":
                 return None
             index = next((i for i in self._load_indexes(db_name, coll_name)
                           if i["fields"] == [field] and self._supports_scalar_index(i)
@@ -317,14 +328,16 @@ def sqlite_engine_class():
             if index is None or self._field_is_top_level_array_in_collection(db_name, coll_name, field):
                 return None
             collection_id = self._lookup_collection_id(self._require_connection(), db_name, coll_name)
-            signatures = self._multikey_signatures_for_query_value(value)
-            if collection_id is None or len(signatures) != 1:
+            values = (plan.value,) if isinstance(plan, EqualsCondition) else tuple(dict.fromkeys(plan.values))
+            signatures = [self._multikey_signatures_for_query_value(value) for value in values]
+            if collection_id is None or any(len(signature) != 1 for signature in signatures):
                 return None
-            [(element_type, element_key)] = signatures
+            [type_score] = {self._multikey_type_score(element_type) for [(element_type, _)] in signatures}
+            keys = [element_key for [(_, element_key)] in signatures]
             return (f"storage_key IN (SELECT storage_key FROM scalar_index_entries INDEXED BY "
                     f"{self._quote_identifier(str(index['scalar_physical_name']))} WHERE collection_id = ? AND "
-                    f"index_name = ? AND type_score = ? AND element_key = ?)",
-                    [collection_id, index["name"], self._multikey_type_score(element_type), element_key])
+                    f"index_name = ? AND type_score = ? AND element_key IN ({', '.join('?' * len(keys))}))",
+                    [collection_id, index["name"], type_score, *keys])
 
         def _id_storage_keys(self, value):
             # A storage key names the _id's Python class: the wire server stores mongoeco's ObjectId (a subclass of

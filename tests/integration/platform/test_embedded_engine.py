@@ -153,22 +153,26 @@ def _documents_plans(path, statements, collection):
     for statement in (" ".join(statement.split()) for statement in statements):
         if (f"'{collection}'" in statement and "documents" in statement and not statement.startswith("INSERT")
                 and not statement.startswith("SELECT 1 FROM documents")):
-            plans.append(" | ".join(row[3] for row in raw.execute(f"EXPLAIN QUERY PLAN {statement}")))
+            plans.append([row[3] for row in raw.execute(f"EXPLAIN QUERY PLAN {statement}")])
     raw.close()
     return plans
 
 
-def test_an_upsert_or_update_on_a_unique_key_seeks_its_index_instead_of_reading_the_collection(tmp_path):
+def test_string_equalities_and_ins_on_an_indexed_field_seek_its_index_instead_of_reading_the_collection(tmp_path):
     # An email (or refund, or webhook) upsert on its unique key: mongoeco's search for it read every document of the
-    # collection whenever the key was new, so writing the n-th email cost O(n).
+    # collection whenever the key was new, so writing the n-th email cost O(n); a `$in` on a non-unique index (a
+    # batch of events by aggregate) evaluated an EXISTS per value on every document.
     path, statements = tmp_path / "mongo.sqlite", []
     with served_in_thread(None, engine=traced_engine_class(statements)(str(path))) as (_, uri):
         db = pymongo.MongoClient(uri).ticketing
         db.mail.create_index("key", unique=True)
         db.mail.create_index("batch", unique=True, partialFilterExpression={"sent": True})
-        db.mail.insert_many([{"_id": i, "key": f"k{i}", "n": i, "batch": f"b{i}", "sent": i % 2 == 0}
-                             for i in range(300)])
+        db.mail.create_index("group")
+        db.mail.insert_many([{"_id": i, "key": f"k{i}", "n": i, "batch": f"b{i}", "sent": i % 2 == 0,
+                              "group": f"g{i % 10}"} for i in range(300)])
         statements.clear()
+        grouped = sorted(d["_id"] for d in db.mail.find({"group": {"$in": ["g1", "g2", "nope"]}, "n": {"$lt": 40}}))
+        regrouped = db.mail.update_many({"group": "g3", "n": {"$gte": 290}}, {"$set": {"group": "g3x"}})
         new = db.mail.update_one({"key": "fresh"}, {"$setOnInsert": {"n": -1}}, upsert=True)
         again = db.mail.update_one({"key": "fresh"}, {"$setOnInsert": {"n": -2}}, upsert=True)
         changed = db.mail.update_one({"key": "k7", "n": 7}, {"$set": {"seen": True}})
@@ -182,6 +186,9 @@ def test_an_upsert_or_update_on_a_unique_key_seeks_its_index_instead_of_reading_
         assert (changed.modified_count, missed.matched_count) == (1, 0)
         assert [d["n"] for d in db.mail.find({"key": "fresh"})] == [-1]
         assert db.mail.find_one({"_id": 7})["seen"] is True and "seen" not in db.mail.find_one({"_id": 8})
+        assert grouped == [1, 2, 11, 12, 21, 22, 31, 32] and regrouped.modified_count == 1
+        assert sorted(d["_id"] for d in db.mail.find({"group": {"$in": ["g3x", "g3"]}, "n": {"$gt": 270}})) == [273,
+                                                                                                          283, 293]
         assert (held.modified_count, outside.matched_count) == (1, 0)
         assert [d["_id"] for d in db.mail.find({"batch": "b4", "sent": True, "held": True})] == [4]
         # Without its filter's equality, a partial index's field is matched as mongoeco matches it.
@@ -191,5 +198,11 @@ def test_an_upsert_or_update_on_a_unique_key_seeks_its_index_instead_of_reading_
         db.mail.insert_one({"_id": "listed", "key": ["k1-alias", "k2-alias"]})
         assert [d["_id"] for d in db.mail.find({"key": "k2-alias"})] == ["listed"]
         assert db.mail.update_one({"key": "k1-alias"}, {"$set": {"seen": True}}).modified_count == 1
+        db.mail.insert_one({"_id": "grouped", "group": ["g5", "g6"]})
+        assert sorted(map(str, (d["_id"] for d in db.mail.find({"group": {"$in": ["g6", "g7"]}, "n": {"$lt": 20}})))
+                      ) == ["16", "17", "6", "7"]
+        assert [d["_id"] for d in db.mail.find({"group": {"$in": ["g6"]}, "n": {"$exists": False}})] == ["grouped"]
 
-    assert plans and not [plan for plan in plans if "SCAN documents" in plan or plan.endswith("coll_name=?)")], plans
+    whole_collection = [plan for plan in plans for line in plan if line.startswith("SCAN documents")
+                        or (line.startswith("SEARCH documents") and line.endswith("(db_name=? AND coll_name=?)"))]
+    assert plans and not whole_collection, whole_collection

@@ -365,8 +365,9 @@ def test_scalar_indexes_are_named_by_one_engine_method_and_made_through_the_conn
 
 
 def test_the_unique_key_lookup_finds_the_engine_internals_it_builds_on(tmp_path):
-    # Override: `_translate_query_plan_with_multikey` answers a string equality on a field with a single-field,
-    # non-partial, non-multikey index from scalar_index_entries; mongoeco must still write every string there.
+    # Override: `_translate_query_plan_with_multikey` answers a string equality or `$in` on a field with a
+    # single-field index (unique or multikey; partial when the query implies its filter) from scalar_index_entries;
+    # mongoeco must still write every scalar string there, for both kinds of index.
     from mongoeco.engines.sqlite import SQLiteEngine
 
     for name in ("_find_multikey_index", "_load_indexes", "_field_is_top_level_array_in_collection"):
@@ -378,10 +379,13 @@ def test_the_unique_key_lookup_finds_the_engine_internals_it_builds_on(tmp_path)
     with served_in_thread(tmp_path / "mongo.sqlite") as (engine, uri):
         db = pymongo.MongoClient(uri).ticketing
         db.keyed.create_index("key", unique=True)
-        db.keyed.insert_one({"_id": "a", "key": "k"})
+        db.keyed.create_index("group")
+        db.keyed.insert_one({"_id": "a", "key": "k", "group": "g"})
+        [grouped] = [i for i in engine._load_indexes("ticketing", "keyed") if i["fields"] == ["group"]]
+        assert grouped.get("multikey") and grouped["scalar_physical_name"]
         [index] = [i for i in engine._load_indexes("ticketing", "keyed") if i["fields"] == ["key"]]
         assert engine._supports_scalar_index(index) and not index.get("multikey") and index["scalar_physical_name"]
         assert index.get("partial_filter_expression") is None
     with sqlite3.connect(tmp_path / "mongo.sqlite") as raw:
         rows = raw.execute("SELECT index_name, storage_key, element_key FROM scalar_index_entries").fetchall()
-    assert ("key_1", engine._storage_key("a"), "k") in rows
+    assert {("key_1", engine._storage_key("a"), "k"), ("group_1", engine._storage_key("a"), "g")} <= set(rows)
