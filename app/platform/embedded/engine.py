@@ -2,6 +2,8 @@
 
 import re
 
+from .namespaces import namespace_sql
+
 _JSON_PATH_STEP = re.compile(r'\.(?:"([^"\\]*)"|([^."\[\]]+))')
 
 
@@ -27,6 +29,18 @@ def _dotted_path(json_path):
 # The one SQLite index on scalar_index_entries for all single-field indexes (Engine._physical_scalar_index_name).
 SHARED_SCALAR_INDEX = "scidx_shared"
 _SHARED = f'"{SHARED_SCALAR_INDEX}"'
+
+
+# Physical name of each MongoDB index's expression index on `documents` → (database, collection) it belongs to.
+_INDEX_SCOPES = {}
+_CREATE_DOCUMENTS_INDEX = re.compile(r'\s*CREATE INDEX "(idx_[0-9a-f]+)" ON documents \((.*)\)\s*', re.DOTALL)
+
+
+def _scoped_index_statement(sql):
+    """Return `sql` creating a collection's expression index as a partial index over that collection's documents."""
+    created = _CREATE_DOCUMENTS_INDEX.fullmatch(sql)
+    scope = _INDEX_SCOPES.get(created.group(1)) if created else None
+    return f"{sql.rstrip()} WHERE {namespace_sql(*scope)}" if scope else sql
 
 
 def _shared_scalar_index_statement(sql):
@@ -177,11 +191,14 @@ def sqlite_engine_class():
             self._facts_at_begin = None
 
     class Connection(SQLiteConnection):
-        """mongoeco's connection, creating and dropping the shared scalar index as one index for all."""
+        """mongoeco's connection: the shared scalar index made and dropped as one for all, and each collection's
+        expression indexes made over that collection's documents only."""
 
         def execute(self, sql, *args):
-            statement = _shared_scalar_index_statement(sql) if isinstance(sql, str) else sql
-            return super().execute("SELECT 1 WHERE 0" if statement is None else statement, *args)
+            if isinstance(sql, str):
+                sql = _shared_scalar_index_statement(sql)
+                sql = "SELECT 1 WHERE 0" if sql is None else _scoped_index_statement(sql)
+            return super().execute(sql, *args)
 
     sqlite.SQLiteConnection = Connection  # the factory of the engine's connections
 
@@ -198,6 +215,17 @@ def sqlite_engine_class():
             self._wrote_foreign_marker = False  # a "$mongoeco" key that is not one of mongoeco's own tags
             self._array_paths = set()  # dotted path of every array written (not looking inside arrays)
             self._array_paths_unknown = False  # an array under a key the dotted form cannot name
+
+        def _physical_index_name(self, db_name, coll_name, index_name):
+            # mongoeco makes each MongoDB index an expression index over the whole shared documents table: every
+            # document of every collection had an entry in every index of every collection, each written (two
+            # json_extract per key) on every insert and update. Made partial (this collection's documents only),
+            # a write maintains only its own collection's indexes; SQLite still uses them for mongoeco's queries,
+            # whose collection is a bound parameter (it re-plans once the values are bound), and a read that names
+            # the index (INDEXED BY) writes the collection out (namespace_sql). Stores made before keep theirs.
+            name = super()._physical_index_name(db_name, coll_name, index_name)
+            _INDEX_SCOPES[name] = (db_name, coll_name)
+            return name
 
         def _physical_scalar_index_name(self, db_name, coll_name, index_name):
             # mongoeco makes one SQLite index on scalar_index_entries per single-field MongoDB index, each on the same
@@ -267,12 +295,29 @@ def sqlite_engine_class():
                     field == path or field.startswith(path + ".") for path in self._array_paths)
             return False
 
-        def _rename_collection_sync(self, *args, **kwargs):
+        def _rename_collection_sync(self, db_name, coll_name, new_name, context=None):
             # The renamed collection's documents may predate this server: its triggers never saw them.
             try:
-                return super()._rename_collection_sync(*args, **kwargs)
+                renamed = super()._rename_collection_sync(db_name, coll_name, new_name, context)
+                self._rescope_indexes(db_name, coll_name, new_name)
+                return renamed
             finally:
                 self._invalidate_collection_features_cache()
+
+        def _rescope_indexes(self, db_name, old_name, new_name):
+            # mongoeco keeps a renamed collection's expression indexes (names and all): made over the old name's
+            # documents, they would hold none of the renamed ones. Make them again over the new name's.
+            with self._lock:
+                conn = self._require_connection()
+                was_in_transaction = conn.in_transaction
+                old, new = namespace_sql(db_name, old_name), namespace_sql(db_name, new_name)
+                rows = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = "
+                                    "'documents' AND sql LIKE ?", (f"% WHERE {old}",)).fetchall()
+                for name, sql in rows:
+                    conn.execute(f"DROP INDEX {self._quote_identifier(name)}")
+                    conn.execute(sql[:-len(old)] + new)
+                if rows and not was_in_transaction and conn.in_transaction:
+                    conn.commit()
 
         async def _run_blocking(self, func, /, *args, **kwargs):
             # mongoeco hands every engine call to a thread pool and wakes the event loop when it is done: a thread

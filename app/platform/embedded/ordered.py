@@ -30,6 +30,8 @@ own SQL, kept whole. Anything else is left to mongoeco. A find without a sort ke
 
 import re
 
+from .namespaces import namespace_sql
+
 _FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
@@ -142,9 +144,9 @@ def ordered_reads_class():
                 tag, value = index_expressions_sql(field)
                 conditions.append((f"{tag} = '' AND {value} = ?", [clause.value]))
             conn, quoted = self._require_connection(), self._quote_identifier(str(physical))
-            scope = (f"FROM documents INDEXED BY {quoted} WHERE db_name = ? AND coll_name = ?"
+            scope = (f"FROM documents INDEXED BY {quoted} WHERE {namespace_sql(db_name, coll_name)}"
                      + "".join(f" AND {sql}" for sql, _ in conditions),
-                     [db_name, coll_name, *(p for _, params in conditions for p in params)])
+                     [p for _, params in conditions for p in params])
             answered = list(equal.values())
             after = rest[0][0] if rest and rest[0][0] != "_id" else None
             kind = self._kind(conn, scope, after) if after is not None else None
@@ -212,8 +214,8 @@ def ordered_reads_class():
             return self._build_select_statement_with_custom_order(
                 select_clause=select_clause,
                 from_clause=f"documents INDEXED BY {self._quote_identifier(physical)}",
-                namespace_sql="db_name = ? AND coll_name = ?" + "".join(f" AND {sql}" for sql, _ in conditions),
-                namespace_params=(db_name, coll_name, *(p for _, params in conditions for p in params)),
+                namespace_sql=namespace_sql(db_name, coll_name) + "".join(f" AND {sql}" for sql, _ in conditions),
+                namespace_params=tuple(p for _, params in conditions for p in params),
                 where_fragment=(" AND ".join(f"({sql})" for sql, _ in fragments) or "1 = 1",
                                 [p for _, params in fragments for p in params]),
                 order_sql=f" {order_sql}" if order_sql else "",

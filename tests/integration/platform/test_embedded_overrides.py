@@ -15,6 +15,7 @@ import pytest
 from bson import ObjectId
 
 from app.platform.embedded import gated_server_class, mongo_server, sqlite_engine_class
+from app.platform.embedded.namespaces import namespace_sql
 from tests.integration.platform.embedded_support import facts_of, running, served_in_thread
 
 P = inspect.Parameter
@@ -216,7 +217,7 @@ def test_the_ordered_reads_find_the_hooks_and_index_expressions_they_rely_on(spi
         ddl = raw.execute("SELECT sql FROM sqlite_master WHERE name = ?", (index["physical_name"],)).fetchone()[0]
     columns = ["db_name", "coll_name", *(f"{e}{' DESC' if d == -1 else ''}"
                                          for f, d in index["key"] for e in index_expressions_sql(f))]
-    assert ddl.endswith(f"ON documents ({', '.join(columns)})")
+    assert ddl.endswith(f"ON documents ({', '.join(columns)}) WHERE {namespace_sql('ticketing', 'items')}")
     explained = db.items.find({"status": "a"}, sort=[("at", -1), ("_id", 1)]).explain()
     assert f'INDEXED BY "{index["physical_name"]}"' in explained["details"]["pushdown"]["sqlFragment"]
     assert not any("TEMP B-TREE" in line for line in explained["details"]["engine_details"])
@@ -389,3 +390,33 @@ def test_the_unique_key_lookup_finds_the_engine_internals_it_builds_on(tmp_path)
     with sqlite3.connect(tmp_path / "mongo.sqlite") as raw:
         rows = raw.execute("SELECT index_name, storage_key, element_key FROM scalar_index_entries").fetchall()
     assert {("key_1", engine._storage_key("a"), "k"), ("group_1", engine._storage_key("a"), "g")} <= set(rows)
+
+
+def test_expression_indexes_are_created_by_one_statement_the_connection_can_scope(tmp_path):
+    # Override: `_physical_index_name` records each expression index's collection, and the connection appends
+    # `WHERE <that collection>` to mongoeco's `CREATE INDEX "<name>" ON documents (<expressions>)`; a rename makes
+    # them again over the new name (`_rename_collection_sync(db_name, coll_name, new_name, context)`).
+    from mongoeco.engines import _sqlite_index_admin
+    from mongoeco.engines.sqlite import SQLiteEngine
+
+    assert [p for p, _ in _parameters(SQLiteEngine._physical_index_name)] == ["db_name", "coll_name", "index_name"]
+    assert [p for p, _ in _parameters(SQLiteEngine._rename_collection_sync)] == [
+        "db_name", "coll_name", "new_name", "context"]
+    admin = inspect.getsource(_sqlite_index_admin)
+    assert 'f"CREATE INDEX {quote_identifier(physical_name)} "\n' in admin
+    assert 'f"ON documents ({expressions})"' in admin
+    assert SQLiteEngine._physical_index_name(None, "ticketing", "items", "probe").startswith("idx_")
+    with served_in_thread(tmp_path / "mongo.sqlite") as (engine, uri):
+        db = pymongo.MongoClient(uri).ticketing
+        db.items.create_index([("status", 1), ("at", 1)], name="probe")
+        db.items.insert_many([{"status": "a", "at": i} for i in range(5)])
+        db.others.insert_many([{"status": "a", "at": i} for i in range(3)])
+        db.command("renameCollection", "ticketing.items", to="ticketing.renamed")
+        assert [d["at"] for d in db.renamed.find({"status": "a"}, sort=[("at", -1), ("_id", 1)])] == [4, 3, 2, 1, 0]
+        assert db.renamed.count_documents({"status": "a", "at": {"$gt": 2}}) == 2
+        [index] = [i for i in engine._load_indexes("ticketing", "renamed") if i["name"] == "probe"]
+    with sqlite3.connect(tmp_path / "mongo.sqlite") as raw:
+        ddl = raw.execute("SELECT sql FROM sqlite_master WHERE name = ?", (index["physical_name"],)).fetchone()[0]
+        held = raw.execute(f'SELECT COUNT(*) FROM documents INDEXED BY "{index["physical_name"]}" WHERE '
+                           f"{namespace_sql('ticketing', 'renamed')}").fetchone()[0]
+    assert ddl.endswith(f"WHERE {namespace_sql('ticketing', 'renamed')}") and held == 5
