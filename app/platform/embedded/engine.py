@@ -55,16 +55,6 @@ def _shared_scalar_index_statement(sql):
     return sql
 
 
-def _strings_asked(plan):
-    """Return whether a query condition is an equality to a string or a `$in` of strings (not too many of them)."""
-    from mongoeco.core.filtering import EqualsCondition, InCondition
-
-    if isinstance(plan, EqualsCondition):
-        return type(plan.value) is str
-    return isinstance(plan, InCondition) and 0 < len(plan.values) <= 500 and all(
-        type(value) is str for value in plan.values)
-
-
 def _held(partial_filter, implied):
     """Return whether a query whose equalities are `implied` ({(field, type, value)}) selects only documents that an
     index with this partial filter holds (always, without a filter)."""
@@ -89,6 +79,13 @@ def sqlite_engine_class():
     from mongoeco.types import ObjectId as StoredObjectId
 
     from .ordered import ordered_reads_class
+
+    def _strings_asked(plan):
+        # An equality to a string, or a `$in` of strings (not too many of them): what the scalar entries answer.
+        if isinstance(plan, EqualsCondition):
+            return type(plan.value) is str
+        return isinstance(plan, InCondition) and 0 < len(plan.values) <= 500 and all(
+            type(value) is str for value in plan.values)
 
     OrderedReads = ordered_reads_class()
 
