@@ -69,3 +69,10 @@ def _acquire(db, holder, wait_seconds):
             if time.monotonic() > deadline:
                 raise TimeoutError("another process holds the migration lock") from None
             time.sleep(0.2)
+
+
+def replace_index(collection, keys, name, **options):
+    """Make `collection`'s index `name` the one on `keys`, dropping an older index of that name first."""
+    if name in collection.index_information():
+        collection.drop_index(name)
+    collection.create_index(keys, name=name, **options)

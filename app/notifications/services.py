@@ -247,7 +247,7 @@ def requeue_stalled_emails(grace_seconds=None, limit=200):
     now = utcnow()
     stalled = [doc["_id"] for doc in _emails().find(
         dict(_claimable(now), enqueued_at={"$lte": now - timedelta(seconds=grace)}), projection={"_id": 1},
-        sort=[("next_attempt_at", 1)], limit=limit)]
+        sort=[("next_attempt_at", 1), ("_id", 1)], limit=limit)]
     for email_id in stalled:
         _emails().update_one({"_id": email_id}, {"$set": {"enqueued_at": now}})
         enqueue(SEND_TASK, str(email_id))

@@ -120,7 +120,7 @@ def requeue_stalled_refunds(older_than_seconds=10.0, limit=100):
         {"status": "pending", "$and": [
             {"$or": [{"lease_until": None}, {"lease_until": {"$lt": now}}]},
             {"$or": [{"enqueued_at": None}, {"enqueued_at": {"$lt": cutoff}}]}]},
-        projection={"_id": 1}, limit=limit)
+        projection={"_id": 1}, sort=[("created_at", 1), ("_id", 1)], limit=limit)
     count = 0
     for raw in stalled:
         Refund._get_collection().update_one({"_id": raw["_id"]}, {"$set": {"enqueued_at": now}})

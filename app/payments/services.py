@@ -254,7 +254,7 @@ def reconcile_stale_payments(older_than_seconds=STALE_PAYMENT_SECONDS, limit=50)
            "$or": [{"checked_at": None}, {"checked_at": {"$lt": now - timedelta(seconds=60)}}]}
     settled = 0
     for raw in Payment._get_collection().find(due, projection={"_id": 1, "stripe_id": 1, "order_id": 1},
-                                              limit=limit):
+                                              sort=[("created_at", 1), ("_id", 1)], limit=limit):
         payment_id = str(raw["_id"])
         Payment._get_collection().update_one({"_id": raw["_id"]}, {"$set": {"checked_at": now}})
         if not raw.get("stripe_id"):

@@ -20,7 +20,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from . import metrics, uow
 from .dispatcher import dispatcher
-from .documents import Delivery, InboxEntry, as_utc, utcnow
+from .documents import DELIVERIES_OLDEST_FIRST, Delivery, InboxEntry, as_utc, utcnow
 from .errors import EventNotReadyError, StaleWriteError
 from .events import Event, caused_by
 from .queue import task
@@ -231,7 +231,7 @@ def deliver_batch(delivery_ids):
 
 def due_ids(limit=500):
     """Return the ids of pending deliveries that are due and not leased, oldest first."""
-    return [doc["_id"] for doc in _deliveries().find(_claimable(utcnow()), {"_id": 1}, sort=[("created_at", 1)],
+    return [doc["_id"] for doc in _deliveries().find(_claimable(utcnow()), {"_id": 1}, sort=DELIVERIES_OLDEST_FIRST,
                                                      limit=limit)]
 
 
@@ -301,7 +301,7 @@ def requeue_stalled(grace_seconds, limit=500):
     now = utcnow()
     cutoff = now - timedelta(seconds=grace_seconds)
     stalled = [doc["_id"] for doc in _deliveries().find(
-        dict(_claimable(now), enqueued_at={"$lte": cutoff}), projection={"_id": 1}, sort=[("created_at", 1)],
+        dict(_claimable(now), enqueued_at={"$lte": cutoff}), projection={"_id": 1}, sort=DELIVERIES_OLDEST_FIRST,
         limit=limit,
     )]
     _queue(stalled, now)
@@ -315,7 +315,7 @@ def retry(dead=False):
         _deliveries().update_many({"status": "dead"}, {"$set": {
             "status": "pending", "attempts": 0, "next_attempt_at": now, "lease_until": None, "died_at": None}})
     pending = [doc["_id"] for doc in _deliveries().find({"status": "pending"}, projection={"_id": 1},
-                                                        sort=[("created_at", 1)])]
+                                                        sort=DELIVERIES_OLDEST_FIRST)]
     _queue(pending, now, due=True)
     return len(pending)
 

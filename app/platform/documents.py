@@ -19,6 +19,12 @@ def as_utc(value):
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# Orders that the relay, the sweeps and retention read in: each ends in _id, so no two plans answer differently, and
+# each is an index of migration 0012, so the embedded server reads it in index order instead of the collection.
+OUTBOX_OLDEST_FIRST = [("created_at", 1), ("version", 1), ("_id", 1)]
+DELIVERIES_OLDEST_FIRST = [("created_at", 1), ("_id", 1)]
+
+
 class Document(me.Document):
     """A document whose indexes come from migrations, never from import or first use."""
 

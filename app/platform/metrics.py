@@ -16,6 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.core import GaugeMetricFamily
 
 from . import uow
+from .mongo import count
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 _LAG_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300)
@@ -108,11 +109,10 @@ class _OwedWork:
         from .documents import Delivery, OutboxEvent
 
         unrelayed = GaugeMetricFamily("ticketing_outbox_unrelayed", "Committed events not relayed yet.")
-        unrelayed.add_metric([], self.db[OutboxEvent._get_collection_name()].count_documents({"relayed": False}))
+        unrelayed.add_metric([], count(self.db[OutboxEvent._get_collection_name()], {"relayed": False}))
         yield unrelayed
         deliveries = GaugeMetricFamily("ticketing_deliveries", "Deliveries still owed, by status.", labels=["status"])
         for status in ("pending", "dead"):
-            count = self.db[Delivery._get_collection_name()].count_documents({"status": status})
-            deliveries.add_metric([status], count)
+            deliveries.add_metric([status], count(self.db[Delivery._get_collection_name()], {"status": status}))
         yield deliveries
 

@@ -9,6 +9,13 @@ from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
 
+def count(collection, query):
+    """Return how many documents of `collection` match `query`, counted by the server's `count` command."""
+    # Both servers count an index's matches without decoding a document; count_documents (an aggregation) made the
+    # embedded server decode every document of the collection.
+    return int(collection.database.command("count", collection.name, query=query)["n"])
+
+
 class MongoState:
     """One app's client and database."""
 

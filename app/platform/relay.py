@@ -6,7 +6,8 @@ from datetime import timedelta
 from flask import current_app
 
 from .dispatcher import dispatcher
-from .documents import Delivery, OutboxEvent, utcnow
+from .documents import DELIVERIES_OLDEST_FIRST, OUTBOX_OLDEST_FIRST, Delivery, OutboxEvent, utcnow
+from .mongo import count
 from .queue import task
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ def _relay(query, limit=0):
     transport = dispatcher().transport
     count = 0
     batch = []
-    for doc in _outbox().find(query, sort=[("created_at", 1), ("version", 1)], limit=limit):
+    for doc in _outbox().find(query, sort=OUTBOX_OLDEST_FIRST, limit=limit):
         batch.append(doc)
         if len(batch) >= _MARK_BATCH:
             count += _publish(transport, batch)
@@ -113,17 +114,17 @@ def outbox_status():
     deliveries = db[Delivery._get_collection_name()]
     now = utcnow()
     oldest = [d["created_at"] for d in (
-        _outbox().find_one({"relayed": False}, sort=[("created_at", 1)]),
-        deliveries.find_one({"status": "pending"}, sort=[("created_at", 1)]),
+        _outbox().find_one({"relayed": False}, sort=OUTBOX_OLDEST_FIRST),
+        deliveries.find_one({"status": "pending"}, sort=DELIVERIES_OLDEST_FIRST),
     ) if d]
     return {
-        "unrelayed_events": _outbox().count_documents({"relayed": False}),
-        "pending": deliveries.count_documents({"status": "pending"}),
-        "delivered": deliveries.count_documents({"status": "done"}),
-        "dead": deliveries.count_documents({"status": "dead"}),
+        "unrelayed_events": count(_outbox(), {"relayed": False}),
+        "pending": count(deliveries, {"status": "pending"}),
+        "delivered": count(deliveries, {"status": "done"}),
+        "dead": count(deliveries, {"status": "dead"}),
         "oldest_pending_age_seconds": round((now - min(oldest)).total_seconds(), 1) if oldest else None,
         "dead_deliveries": [
             {"id": d["_id"], "attempts": d["attempts"], "last_error": d.get("last_error")}
-            for d in deliveries.find({"status": "dead"}, limit=20)
+            for d in deliveries.find({"status": "dead"}, sort=DELIVERIES_OLDEST_FIRST, limit=20)
         ],
     }

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from flask import current_app
 
-from .documents import Delivery, InboxEntry, OutboxEvent, utcnow
+from .documents import OUTBOX_OLDEST_FIRST, Delivery, InboxEntry, OutboxEvent, utcnow
 
 BATCH = 1000
 # The stream's duplicate window of the NATS transport (nats_transport.DUPLICATE_WINDOW_SECONDS; not imported, so
@@ -45,14 +45,15 @@ def purge_history(now=None, batch=BATCH):
     cutoff = now - timedelta(seconds=config["EVENT_RETENTION_SECONDS"])
     inbox_cutoff = now - timedelta(seconds=inbox_retention_seconds(config))
     deleted = {
-        "outbox": _delete(OutboxEvent, {"relayed": True, "relayed_at": {"$lte": cutoff}}, batch),
-        "deliveries": _delete(Delivery, {"status": "done", "finished_at": {"$lte": cutoff}}, batch),
+        "outbox": _delete(OutboxEvent, {"relayed": True, "relayed_at": {"$lte": cutoff}}, batch, "relayed_at"),
+        "deliveries": _delete(Delivery, {"status": "done", "finished_at": {"$lte": cutoff}}, batch, "finished_at"),
         "inbox": 0,
     }
     # An event still waiting in this outbox since before the inbox cutoff may have been applied already (its relay
     # died before marking it): its inbox entries must wait for it to be relayed again.
-    if _collection(OutboxEvent).find_one({"relayed": False, "created_at": {"$lte": inbox_cutoff}}, {"_id": 1}) is None:
-        deleted["inbox"] = _delete(InboxEntry, {"applied_at": {"$lte": inbox_cutoff}}, batch)
+    waiting = {"relayed": False, "created_at": {"$lte": inbox_cutoff}}
+    if _collection(OutboxEvent).find_one(waiting, {"_id": 1}, sort=OUTBOX_OLDEST_FIRST) is None:
+        deleted["inbox"] = _delete(InboxEntry, {"applied_at": {"$lte": inbox_cutoff}}, batch, "applied_at")
     return deleted
 
 
@@ -63,10 +64,11 @@ def purge_dead(older_than_seconds):
         {"died_at": {"$lte": cutoff}}, {"died_at": None, "created_at": {"$lte": cutoff}}]}).deleted_count
 
 
-def _delete(document_class, query, batch):
-    # Ids first, then delete by id: a bounded amount of work per sweep, whatever the backlog.
+def _delete(document_class, query, batch, age):
+    # Ids first, oldest first (an index's order: migration 0012), then delete by id: a bounded amount of work per
+    # sweep, whatever the backlog.
     collection = _collection(document_class)
-    ids = [doc["_id"] for doc in collection.find(query, {"_id": 1}, limit=batch)]
+    ids = [doc["_id"] for doc in collection.find(query, {"_id": 1}, sort=[(age, 1), ("_id", 1)], limit=batch)]
     if not ids:
         return 0
     return collection.delete_many({**query, "_id": {"$in": ids}}).deleted_count

@@ -10,6 +10,7 @@ from bson import ObjectId
 
 from app.platform.documents import as_utc, utcnow
 from app.platform.freshness import cached
+from app.platform.mongo import count
 
 from . import etickets
 from .errors import ETicketNotFoundError, EventNotFoundError, TicketNotFoundError
@@ -115,11 +116,9 @@ def available_tickets(query: TicketQuery = None, now=None):
 
 def _page(document_class, spec, order, query):
     # The page in index order (the embedded server reads it from the same compound index as MongoDB, see
-    # migrations/0009_tickets.py), and the total from the `count` command: both servers count the index's matches
-    # without fetching documents to the client, where count_documents (an aggregation) made the embedded server
-    # decode every matching document.
+    # migrations/0009_tickets.py), and the total from the `count` command.
     collection = document_class._get_collection()
-    total = int(collection.database.command("count", collection.name, query=spec)["n"])
+    total = count(collection, spec)
     skip = (query.page - 1) * query.per_page
     rows = collection.find(spec, sort=order, skip=skip, limit=query.per_page) if skip < total else ()
     return Page([document_class._from_son(row) for row in rows], total)

@@ -4,12 +4,12 @@ import sys
 import uuid
 
 import pytest
-from mongoengine.base.common import _document_registry
 
 from app import activate, create_app
 from app.platform.embedded import free_port
 from migrations.runner import upgrade
 from tests.integration.platform.conftest import ledger_app, ledger_worker  # noqa: F401  (fixtures reused)
+from tests.integration.platform.embedded_support import forget_cached_collections
 from tests.servers import Process, wait_for_port
 
 
@@ -46,20 +46,12 @@ def private_mongo(tmp_path, out_dir):
     server.stop()
 
 
-def _forget_cached_collections():
-    # mongoengine caches each document class's collection on first use, bound to whichever client was active then:
-    # switching to (or back from) the private server must rebind them, or reads go to the wrong (or a closed) client.
-    for cls in _document_registry.values():
-        if not cls._meta.get("abstract"):
-            cls._collection = None
-
-
 @pytest.fixture
 def private_app(private_mongo, base_env, app):
     """Return an app bound to the private MongoDB (migrated) and a queue name of its own; restore the shared app."""
     env = dict(base_env, MONGODB_URI=private_mongo.uri, HUEY_NAME=f"ticketing-faults-{uuid.uuid4().hex[:8]}",
                MONGODB_TIMEOUT_MS="1000", TRANSACTION_DEADLINE_SECONDS="2")
-    _forget_cached_collections()
+    forget_cached_collections()
     private = create_app(env | {"TESTING": True})
     with private.app_context():
         upgrade(private.extensions["mongo"].db, private.config["CONTEXTS"])
@@ -69,4 +61,4 @@ def private_app(private_mongo, base_env, app):
     private.extensions["huey"].storage.flush_schedule()
     private.extensions["mongo"].client.close()
     activate(app)
-    _forget_cached_collections()
+    forget_cached_collections()

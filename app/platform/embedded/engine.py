@@ -239,6 +239,12 @@ def sqlite_engine_class():
                 connection.create_function("ticketing_note_array", 1, self._note_array)
                 for trigger in triggers:
                     connection.execute(trigger)
+                # mongoeco deletes a document's TTL and array entries by (collection, document) on every write, yet
+                # indexes those tables only by (collection, expiry) and (collection, index, value): each write read
+                # all its collection's entries. These let it seek them.
+                for table in ("ttl_index_entries", "multikey_entries"):
+                    connection.execute(f"CREATE INDEX IF NOT EXISTS ticketing_{table}_by_document "
+                                       f"ON {table} (collection_id, storage_key)")
 
         # Called by SQLite inside a write: they must never raise (that would fail the write).
         def _note_tagged(self, document):

@@ -8,20 +8,22 @@ JSON predicate on every document of the collection, sorts them by BSON type rank
 and first evaluates the predicate over the collection once more per sort field (is a sorted value an array or an
 object?).
 
-Here a query whose string equalities are an index's leading keys, whose sort (ending in `_id`, so there are no ties)
-is the index's next keys, or (a count) whose range is on the next key, is read from that index: the WHERE adds
-conditions in the index's expressions that mongoeco's predicate implies, so SQLite seeks the index, and the ORDER BY
-names the index's columns, so rows come out in index order with no sort. That is done only where the answer is
+Here a query whose string or boolean equalities are an index's leading keys, whose sort (ending in `_id`, so there
+are no ties) is the index's next keys, or (a count) whose range is on the next key, is read from that index: the
+WHERE adds conditions in the index's expressions that mongoeco's predicate implies, so SQLite seeks the index, and
+the ORDER BY names the index's columns, so rows come out in index order with no sort. That is done only where the answer is
 provably mongoeco's, checked at each query by a few seeks of the index (no document read), and only in a collection
 with no user "$mongoeco" key (a fact the engine keeps, see engine.py), where the index expressions read each value
 as what it is:
 - `tag = '' AND value = ?` for an equality on a string, in a collection holding no array at that key (mongoeco's own
   fact): a text equal to the string is exactly that when the string does not start like JSON ("{", "[");
-- the index order is mongoeco's order when, among the documents the equalities select, the first sort key holds one
+- `tag = '' AND value = 1` (or 0) for an equality on a boolean, in such a collection: a boolean is stored as 1 or 0,
+  so the seek also reads the numbers 1 and 0, and mongoeco's own condition is kept to tell them apart;
+- the index order is mongoeco's order when, among the documents the equalities select, each sort key holds one
   kind of value: all datetimes (one tag, so one rank, then the same value order), or all JSON numbers (no null,
   missing, text, object, array, or boolean; a boolean is stored as 0 or 1, so only documents at 0 and 1 are read to
-  tell), and when the collection's `_id`s are all ObjectIds (their storage keys, which name the type, all start alike:
-  seen from the smallest and the largest key);
+  tell), and when the collection's `_id`s are all ObjectIds or all strings (their storage keys, which name the type,
+  all start alike: seen from the smallest and the largest key);
 - `tag = ? AND value > ?` (etc.) for a range on that key with a bound of that kind: there mongoeco's comparison by
   type rank reduces to exactly this.
 A condition so written replaces mongoeco's (counts then read the index alone); every other condition is mongoeco's
@@ -63,10 +65,14 @@ def ordered_reads_class():
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self._counting = threading.local()
-            probe = ObjectId()
+            # The storage key of an ObjectId or a string _id up to its value: the same for every _id of that type,
+            # unlike any other type's.
+            self._id_key_prefixes = tuple(prefix for prefix in (self._key_prefix(ObjectId()),
+                                                                self._key_prefix("0f")) if prefix)
+
+        def _key_prefix(self, probe):
             key = self._storage_key(probe)
-            # The storage key of an ObjectId _id up to its hex digits: the same for every ObjectId, unlike any other.
-            self._objectid_key_prefix = key[:key.index(str(probe))] if str(probe) in key else None
+            return key[:key.index(str(probe))] if str(probe) in key else None
 
         # --- mongoeco's hooks ---------------------------------------------------------------------------------
 
@@ -124,10 +130,10 @@ def ordered_reads_class():
                     isinstance(field, str) and _FIELD.match(field) and type(direction) is int
                     and direction in (1, -1) for field, direction in keys):
                 return None
-            equal = {}  # leading key -> the equality clause it answers
+            equal = {}  # leading key -> the equality clause it seeks
             for field, _ in keys:
                 clause = next((c for c in clauses if type(c) is EqualsCondition and c.field == field
-                               and type(c.value) is str and not c.value.startswith(("{", "["))), None)
+                               and _seekable(c.value)), None)
                 if clause is None or field == "_id":
                     break
                 equal[field] = clause
@@ -142,15 +148,19 @@ def ordered_reads_class():
             conditions = []
             for field, clause in equal.items():
                 tag, value = index_expressions_sql(field)
-                conditions.append((f"{tag} = '' AND {value} = ?", [clause.value]))
+                # A boolean is stored as 1 or 0, as the numbers 1 and 0 are: the seek reads both and mongoeco's own
+                # condition, kept, tells them apart.
+                conditions.append((f"{tag} = '' AND {value} = ?", [_seek_value(clause.value)]))
             conn, quoted = self._require_connection(), self._quote_identifier(str(physical))
             scope = (f"FROM documents INDEXED BY {quoted} WHERE {namespace_sql(db_name, coll_name)}"
                      + "".join(f" AND {sql}" for sql, _ in conditions),
                      [p for _, params in conditions for p in params])
-            answered = list(equal.values())
+            answered = [clause for clause in equal.values() if type(clause.value) is str]
             after = rest[0][0] if rest and rest[0][0] != "_id" else None
-            kind = self._kind(conn, scope, after) if after is not None else None
             bounded = [c for c in clauses if type(c) in range_sql and c.field == after]
+            if not (wanted or equal or bounded):
+                return None  # a count this index cannot narrow
+            kind = self._kind(conn, scope, after) if after is not None and (wanted or bounded) else None
             bounds = [_bound(kind, clause.value) for clause in bounded]
             if bounded and None not in bounds:
                 tag, value = index_expressions_sql(after)
@@ -160,19 +170,19 @@ def ordered_reads_class():
             order = []
             for position, (field, direction) in enumerate(wanted):
                 if field == "_id":
-                    if not self._every_id_is_an_objectid(conn, db_name, coll_name):
+                    if not self._ids_of_one_type(conn, db_name, coll_name):
                         return None
-                elif position != 0 or kind is None:
-                    return None
+                elif (kind if position == 0 else self._kind(conn, scope, field)) is None:
+                    return None  # a later key is checked over the whole scope: one kind there is one kind in each tie
                 tag, value = index_expressions_sql(field)
                 way = "ASC" if direction == 1 else "DESC"
                 # A tag held equal by a range condition is left out: SQLite then no longer sees the index's order.
                 order.append(f"{value} {way}" if field == after and bounded and None not in bounds
                              else f"{tag} {way}, {value} {way}")
-            if not wanted and len(answered) == 0:
+            if not wanted and not conditions:
                 return None
             left = [c for c in clauses if not any(c is a for a in answered)]
-            score = 2 * len(equal) + (len(answered) > len(equal))
+            score = 2 * len(equal) + bool(bounded and None not in bounds)
             return score, (str(physical), conditions, left, ("ORDER BY " + ", ".join(order)) if order else "")
 
         def _kind(self, conn, scope, field):
@@ -198,15 +208,14 @@ def ordered_reads_class():
                 return None  # a boolean
             return "number"
 
-        def _every_id_is_an_objectid(self, conn, db_name, coll_name):
-            prefix = self._objectid_key_prefix
-            if prefix is None:
-                return False
+        def _ids_of_one_type(self, conn, db_name, coll_name):
+            """Return whether the collection's `_id`s are all ObjectIds or all strings."""
             scope = "FROM documents WHERE db_name = ? AND coll_name = ?"
             low, high = conn.execute(f"SELECT (SELECT MIN(storage_key) {scope}), (SELECT MAX(storage_key) {scope})",
                                      (db_name, coll_name) * 2).fetchone()
             # Every key between two that start alike starts alike too.
-            return low is None or (low.startswith(prefix) and high.startswith(prefix))
+            return low is None or any(low.startswith(prefix) and high.startswith(prefix)
+                                      for prefix in self._id_key_prefixes)
 
         def _ordered_select(self, db_name, coll_name, read, select_clause, skip, limit):
             physical, conditions, left, order_sql = read
@@ -222,6 +231,13 @@ def ordered_reads_class():
                 skip=skip,
                 limit=limit,
             )
+
+    def _seekable(value):
+        """Return whether an equality to `value` can seek an index (a string not read as JSON, or a boolean)."""
+        return type(value) is bool or (type(value) is str and not value.startswith(("{", "[")))
+
+    def _seek_value(value):
+        return int(value) if type(value) is bool else value
 
     def _bound(kind, value):
         """Return (tag, comparable) of a range bound on a key of `kind`, or None if the bound is of another kind."""

@@ -54,3 +54,13 @@ def traced_engine_class(statements):
             self._connection.set_trace_callback(statements.append)
 
     return Traced
+
+
+def forget_cached_collections():
+    """Make every document class look its collection up again: mongoengine caches it on first use, bound to whichever
+    client was active then, so switching to (or back from) another server must rebind them."""
+    from mongoengine.base.common import _document_registry
+
+    for cls in _document_registry.values():
+        if not cls._meta.get("abstract"):
+            cls._collection = None

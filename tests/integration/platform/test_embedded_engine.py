@@ -1,6 +1,7 @@
 """The embedded engine's shortcuts (_id lookups by primary key, planning facts kept across writes) answer as MongoDB."""
 
 import sqlite3
+from datetime import UTC, datetime
 
 import pymongo
 import pytest
@@ -206,3 +207,28 @@ def test_string_equalities_and_ins_on_an_indexed_field_seek_its_index_instead_of
     whole_collection = [plan for plan in plans for line in plan if line.startswith("SCAN documents")
                         or (line.startswith("SEARCH documents") and line.endswith("(db_name=? AND coll_name=?)"))]
     assert plans and not whole_collection, whole_collection
+
+
+def test_rewriting_a_document_seeks_its_ttl_and_array_entries_instead_of_reading_the_collections(tmp_path):
+    # mongoeco deletes a document's TTL and array (multikey) entries by (collection, document) on every write, but
+    # its only indexes on those tables lead with (collection, expiry) and (collection, index, value): each write of
+    # a sent email or a ticket with keywords read every entry of its collection, O(collection size) per write.
+    path, statements = tmp_path / "mongo.sqlite", []
+    with served_in_thread(None, engine=traced_engine_class(statements)(str(path))) as (_, uri):
+        db = pymongo.MongoClient(uri).ticketing
+        db.mail.create_index("sent_at", expireAfterSeconds=3600)
+        db.mail.create_index("tags")
+        db.mail.insert_many([{"_id": i, "sent_at": datetime.now(UTC), "tags": [f"t{i}", "all"]} for i in range(200)])
+        statements.clear()
+        db.mail.update_one({"_id": 7}, {"$set": {"tags": ["seven"], "sent_at": datetime.now(UTC)}})
+        db.mail.delete_one({"_id": 8})
+        deletes = [" ".join(s.split()) for s in statements
+                   if s.lstrip().startswith("DELETE FROM") and ("ttl_index_entries" in s or "multikey_entries" in s)]
+        with sqlite3.connect(path) as raw:
+            plans = {statement: [row[3] for row in raw.execute(f"EXPLAIN QUERY PLAN {statement}")]
+                     for statement in deletes}
+
+        assert [d["_id"] for d in db.mail.find({"tags": "seven"})] == [7]
+        assert db.mail.count_documents({"tags": "all"}) == 198 and db.mail.find_one({"tags": "t7"}) is None
+    assert {"ttl_index_entries", "multikey_entries"} <= {s.split()[2] for s in deletes}
+    assert all(plan and all("storage_key=?" in line for line in plan) for plan in plans.values()), plans
