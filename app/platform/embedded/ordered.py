@@ -12,9 +12,9 @@ Here a query whose string or boolean equalities are an index's leading keys, who
 are no ties) is the index's next keys, or (a count) whose range is on the next key, is read from that index: the
 WHERE adds conditions in the index's expressions that mongoeco's predicate implies, so SQLite seeks the index, and
 the ORDER BY names the index's columns, so rows come out in index order with no sort. That is done only where the
-answer is provably mongoeco's, checked at each query by a few seeks of the index (no document read), and only in a collection
-with no user "$mongoeco" key (a fact the engine keeps, see engine.py), where the index expressions read each value
-as what it is:
+answer is provably mongoeco's, checked at each query by a few seeks of the index (no document read), and only in a
+collection with no user "$mongoeco" key (a fact the engine keeps, see engine.py), where the index expressions read
+each value as what it is:
 - `tag = '' AND value = ?` for an equality on a string, in a collection holding no array at that key (mongoeco's own
   fact): a text equal to the string is exactly that when the string does not start like JSON ("{", "[");
 - `tag = '' AND value = 1` (or 0) for an equality on a boolean, in such a collection: a boolean is stored as 1 or 0,
