@@ -66,7 +66,8 @@ class Email(Document):
     """One email owed to one person because of one event: rendered when the event arrived, sent by a task.
 
     `key` ("<event id>:<user id>:<kind>") is unique, so a redelivered event never writes a second email. `status` is
-    pending until the SMTP server accepted it (sent), or until MAIL_MAX_ATTEMPTS failures (dead, revivable).
+    pending until the SMTP server accepted it (sent), or until MAIL_MAX_ATTEMPTS failures (dead, revivable). A sent
+    email keeps its envelope (kind, to, subject, sent_at) and drops its body.
     """
 
     meta = {"collection": "notifications_emails"}
@@ -75,8 +76,8 @@ class Email(Document):
     user_id = me.StringField(required=True)
     to = me.StringField(null=True)  # None until the address is known (looked up again when sending)
     subject = me.StringField(required=True)
-    text = me.StringField(required=True)
-    html = me.StringField(required=True)
+    text = me.StringField()  # the body, until it is sent
+    html = me.StringField()
     status = me.StringField(required=True, choices=(PENDING, SENT, DEAD), default=PENDING)
     attempts = me.IntField(required=True, default=0)
     next_attempt_at = me.DateTimeField(required=True, default=utcnow)

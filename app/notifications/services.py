@@ -210,8 +210,11 @@ def send_email(email_id):
         mailer.send(str(claimed["_id"]), to, claimed["subject"], claimed["text"], claimed["html"])
     except Exception as exc:  # noqa: BLE001 - whatever failed, the email stays owed and is retried
         return _failed(claimed, exc)
-    _emails().update_one({"_id": claimed["_id"], "status": PENDING}, {"$set": {
-        "status": SENT, "to": to, "sent_at": utcnow(), "lease_until": None, "last_error": None}})
+    # Once sent, only the envelope is kept (to whom, what, when): the body was half of the database's growth, and
+    # the person's data in it is needed no more.
+    _emails().update_one({"_id": claimed["_id"], "status": PENDING}, {
+        "$set": {"status": SENT, "to": to, "sent_at": utcnow(), "lease_until": None, "last_error": None},
+        "$unset": {"text": "", "html": ""}})
     return "sent"
 
 

@@ -45,6 +45,9 @@ def test_an_event_delivered_twice_sends_one_email(app, db, mail_server, worker):
     [email] = _emails(db, user_id=event.aggregate_id)
     assert email["status"] == "sent" and email["attempts"] == 1
     assert email["key"] == f"{event.id}:{event.aggregate_id}:welcome"
+    # A sent email keeps its envelope, not its body.
+    assert email["to"] == "twice@example.com" and email["subject"] and email["sent_at"]
+    assert "text" not in email and "html" not in email
 
 
 def test_an_smtp_server_down_for_seconds_delays_the_email_and_sends_it_once(app, db, mail_server, worker):
