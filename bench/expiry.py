@@ -50,7 +50,8 @@ def run(store, orders=300, window=3.0, threads=4):
     if len(ticket_ids) < orders:
         _list_tickets(store, orders - len(ticket_ids))
         ticket_ids = _available_replicas(db, orders)
-    buyers = create_accounts(app, "expiry-buyer", 10)
+    # Enough buyers that none of them holds more reservations at once than the store allows one buyer.
+    buyers = create_accounts(app, "expiry-buyer", max(10, -(-orders // app.config["MAX_ACTIVE_ORDERS_PER_BUYER"])))
     store.settle()
     before = scrape(store)
     saved = app.config["ORDER_EXPIRATION_SECONDS"]
