@@ -64,3 +64,19 @@ def forget_cached_collections():
     for cls in _document_registry.values():
         if not cls._meta.get("abstract"):
             cls._collection = None
+
+
+def vm_steps(raw, statement):
+    """Return how many hundreds of SQLite VM steps `statement` takes on the sqlite3 connection `raw`."""
+    steps = [0]
+
+    def count():
+        steps[0] += 1
+        return 0
+
+    raw.set_progress_handler(count, 100)
+    try:
+        raw.execute(statement).fetchall()
+    finally:
+        raw.set_progress_handler(None, 0)
+    return steps[0]

@@ -19,7 +19,7 @@ from app.platform.embedded import sqlite_engine_class
 from app.platform.mongo import MongoState
 from app.tickets import queries
 from app.tickets.params import EventQuery, TicketQuery
-from tests.integration.platform.embedded_support import served_in_thread, traced_engine_class
+from tests.integration.platform.embedded_support import served_in_thread, traced_engine_class, vm_steps
 
 CITIES = ["London", "Paris", "Berlin", "Oslo", "Rome"]
 WORDS = ["aurora", "cobalt", "meridian", "quartz", "zephyr"]
@@ -141,22 +141,6 @@ def _plan(raw, statement):
     return [row[3] for row in raw.execute(f"EXPLAIN QUERY PLAN {statement}")]
 
 
-def _steps(raw, statement):
-    """Return how many SQLite VM steps the statement takes (in hundreds)."""
-    steps = [0]
-
-    def count():
-        steps[0] += 1
-        return 0
-
-    raw.set_progress_handler(count, 100)
-    try:
-        raw.execute(statement).fetchall()
-    finally:
-        raw.set_progress_handler(None, 0)
-    return steps[0]
-
-
 def test_every_catalogue_shape_reads_its_index_and_sorts_nothing(catalogue):
     path, now = catalogue
     statements = []
@@ -174,7 +158,7 @@ def test_every_catalogue_shape_reads_its_index_and_sorts_nothing(catalogue):
 
     raw = sqlite3.connect(path)
     whole = raw.execute("SELECT COUNT(*) FROM documents WHERE coll_name = 'tickets_tickets'").fetchone()[0]
-    scan_steps = _steps(raw, "SELECT COUNT(*) FROM documents WHERE db_name = 'ticketing' "
+    scan_steps = vm_steps(raw, "SELECT COUNT(*) FROM documents WHERE db_name = 'ticketing' "
                              "AND coll_name = 'tickets_tickets' AND json_type(document, '$.price') IS NULL")
     problems = []
     for shape, shape_statements in read.items():
@@ -186,7 +170,7 @@ def test_every_catalogue_shape_reads_its_index_and_sorts_nothing(catalogue):
                 problems.append((shape, text))
             elif any(line.endswith("(db_name=? AND coll_name=?)") for line in plan if "documents" in line):
                 # Only a MIN/MAX read (one index seek) may name no more than the collection; it costs no scan.
-                if "MIN(" not in statement or _steps(raw, statement) * 20 > scan_steps:
+                if "MIN(" not in statement or vm_steps(raw, statement) * 20 > scan_steps:
                     problems.append((shape, text))
     assert whole == 2400 and problems == []
 
