@@ -202,7 +202,8 @@ def record_ticket(ticket_id, version, title, price, currency, user_id, status, o
         "title": title, "price": price, "currency": currency, "user_id": user_id, "status": status,
         "order_id": order_id, "event_id": event_id, "starts_at": as_utc(starts_at),
     })
-    if changed and status == "available":
+    if changed and status == "available" and version > 0:
+        # Version 0 is a new listing: no order can hold a ticket orders did not know of until now.
         _free_slot_for_resale(ticket_id)
     elif changed and status == "sold" and ObjectId.is_valid(order_id or ""):
         _give_slot_back(ticket_id, order_id, reason)

@@ -9,6 +9,7 @@ from app.orders import services
 from app.orders.errors import TicketAlreadyReservedError
 from app.platform.errors import EventNotReadyError
 from tests.integration.tickets.support import list_ticket
+from tests.writes import counting_writes
 
 
 @pytest.fixture
@@ -152,3 +153,14 @@ def test_the_timer_task_and_the_sweep_are_wired(app, db, ticket_id):
     with app.app_context():
         huey.execute(timers[0])  # what the consumer does once the eta has passed
     assert _order(db, order_id)["cancel_reason"] == "expired"
+
+
+def test_a_new_listing_costs_orders_one_write(app, db, monkeypatch):
+    # A ticket's first version can be held by no order (orders did not know the ticket), so its replica is the only
+    # write; a resale, a later version back to available, looks for the order that held the ticket.
+    ticket_id = str(ObjectId())
+    fields = {"title": "Gig", "price": 100, "currency": "USD", "user_id": "u1", "order_id": None}
+    with app.app_context(), counting_writes(app, monkeypatch) as listener:
+        assert services.record_ticket(ticket_id, 0, status="available", **fields) is True
+    assert listener.collections == ["orders_tickets"]
+    assert db.orders_tickets.find_one({"_id": ticket_id})["status"] == "available"
