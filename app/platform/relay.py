@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from flask import current_app
 
+from . import uow
 from .dispatcher import dispatcher
 from .documents import DELIVERIES_OLDEST_FIRST, OUTBOX_OLDEST_FIRST, Delivery, OutboxEvent, utcnow
 from .mongo import count
@@ -103,9 +104,17 @@ def _publish(transport, docs):
 
 
 def _mark_relayed(event_ids):
-    # One write for a batch instead of one per event.
-    _outbox().update_many({"_id": {"$in": event_ids}}, {"$set": {"relayed": True, "relayed_at": utcnow()}})
+    # One write for a batch instead of one per event, in a transaction of its own: the batch is marked as one, and on
+    # the embedded server its documents share one commit instead of one each.
+    uow.run_in_transaction(_mark, event_ids)
     dispatcher().remember_relayed(event_ids)
+
+
+def _mark(event_ids):
+    work = uow.current()
+    work.collection(OutboxEvent).update_many({"_id": {"$in": event_ids}},
+                                             {"$set": {"relayed": True, "relayed_at": utcnow()}},
+                                             session=work.session)
 
 
 def outbox_status():

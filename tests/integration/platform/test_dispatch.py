@@ -5,15 +5,14 @@ import logging
 import threading
 
 import pytest
-from pymongo import MongoClient, monitoring
 
 from app.platform.delivery import CHUNK, create_deliveries, deliver_batch
 from app.platform.dispatcher import version_ordered
-from app.platform.mongo import MongoState
 from app.platform.relay import relay_pending
 from app.platform.replicas import apply_in_order
 from tests.integration.platform import ledger
 from tests.servers import drain
+from tests.writes import counting_writes
 
 REPLICA = "tests.integration.platform.ledger.apply_replica"
 COUNT = "tests.integration.platform.ledger.count_effect"
@@ -172,58 +171,32 @@ def test_a_failing_handler_neither_rolls_back_nor_delays_another_handler_of_the_
     assert db.test_poison_applied.count_documents({}) == 0
 
 
-class _Writes(monitoring.CommandListener):
-    """Counts the write commands a client sends (pymongo command monitoring)."""
-
-    WRITES = {"insert", "update", "delete", "findAndModify"}
-
-    def __init__(self):
-        self.counts = {}
-
-    def started(self, event):
-        if event.command_name in self.WRITES | {"commitTransaction"}:
-            self.counts[event.command_name] = self.counts.get(event.command_name, 0) + 1
-
-    def succeeded(self, event):
-        pass
-
-    def failed(self, event):
-        pass
-
-    def writes(self):
-        return sum(n for name, n in self.counts.items() if name in self.WRITES)
-
-
-def _count_relay_writes(app, db, monkeypatch, handler, events=40):
+def _count_relay_writes(app, monkeypatch, handler, events=40):
     ledger.subscribe(app, handler)
     huey = app.extensions["huey"]
     with app.app_context():
         for v in range(events):
             ledger.record_entry(aggregate_id="agg", version=v)
         huey.storage.flush_queue()
-        listener = _Writes()
-        client = MongoClient(app.config["MONGODB_URI"], tz_aware=True, event_listeners=[listener])
-        monkeypatch.setitem(app.extensions, "mongo", MongoState(client, client[db.name]))
-        try:
+        with counting_writes(app, monkeypatch) as listener:
             assert relay_pending() == events
-        finally:
-            client.close()
     return listener
 
 
 def test_writes_per_delivered_event_on_the_fast_path_are_the_effect_alone(ledger_app, db, monkeypatch):
     events = 40
-    listener = _count_relay_writes(ledger_app, db, monkeypatch, replica_only, events)
+    listener = _count_relay_writes(ledger_app, monkeypatch, replica_only, events)
     assert db.test_replicas.find_one({"_id": "agg"})["version"] == events - 1
     # A version-ordered handler: one write per event (its effect), plus one relayed mark per 50 events.
     assert listener.writes() == events + 1
-    assert listener.counts["commitTransaction"] == events // CHUNK  # several events of one handler per transaction
+    # Several events of one handler per transaction, and the relayed mark of the pass in one of its own.
+    assert listener.counts["commitTransaction"] == events // CHUNK + 1
     assert db.platform_inbox.count_documents({}) == 0 and db.platform_deliveries.count_documents({}) == 0
 
 
 def test_a_handler_that_needs_an_inbox_costs_one_insert_per_transaction_more(ledger_app, db, monkeypatch):
     events = 40
-    listener = _count_relay_writes(ledger_app, db, monkeypatch, ledger.count_effect, events)
+    listener = _count_relay_writes(ledger_app, monkeypatch, ledger.count_effect, events)
     assert db.test_ledger.find_one({"_id": "ledger"})["applied"] == events
     assert listener.writes() == events + events // CHUNK + 1
     assert db.platform_inbox.count_documents({}) == events
