@@ -1,9 +1,9 @@
 """Operator commands: `flask mail status` and `flask mail retry [--dead]`."""
 
-import json
-
 import click
 from flask.cli import AppGroup
+
+from app.platform.cli import echo_status
 
 mail_cli = AppGroup("mail", help="Inspect and retry the emails the store owes.")
 
@@ -15,15 +15,9 @@ def mail_status_command(as_json):
     from .queries import mail_status
 
     status = mail_status()
-    if as_json:
-        click.echo(json.dumps(status))
-        return
-    click.echo(f"pending: {status['pending']}")
-    click.echo(f"sent: {status['sent']}")
-    click.echo(f"dead: {status['dead']}")
-    for dead in status["dead_emails"]:
-        click.echo(f"  dead {dead['id']} ({dead['kind']} to {dead['to'] or 'user ' + dead['user_id']}) after "
-                   f"{dead['attempts']} attempts: {dead['last_error']}")
+    echo_status(status, as_json, [("pending", status["pending"]), ("sent", status["sent"]), ("dead", status["dead"])], [
+        f"{dead['id']} ({dead['kind']} to {dead['to'] or 'user ' + dead['user_id']}) after {dead['attempts']} "
+        f"attempts: {dead['last_error']}" for dead in status["dead_emails"]])
 
 
 @mail_cli.command("retry")

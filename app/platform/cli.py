@@ -11,6 +11,17 @@ events_cli = AppGroup("events", help="Follow events through the contexts.")
 db_cli = AppGroup("db", help="Apply and list database migrations.")
 
 
+def echo_status(status, as_json, lines, dead):
+    """Print an operator's status: its JSON, or a `label: value` line per figure and a line per dead item."""
+    if as_json:
+        click.echo(json.dumps(status))
+        return
+    for label, value in lines:
+        click.echo(f"{label}: {value}")
+    for item in dead:
+        click.echo(f"  dead {item}")
+
+
 @outbox_cli.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def outbox_status_command(as_json):
@@ -18,17 +29,14 @@ def outbox_status_command(as_json):
     from .relay import outbox_status
 
     status = outbox_status()
-    if as_json:
-        click.echo(json.dumps(status))
-        return
-    click.echo(f"unrelayed events: {status['unrelayed_events']}")
-    click.echo(f"pending deliveries: {status['pending']}")
-    click.echo(f"delivered: {status['delivered']}")
-    click.echo(f"dead: {status['dead']}")
     age = status["oldest_pending_age_seconds"]
-    click.echo(f"oldest pending age: {'-' if age is None else f'{age}s'}")
-    for dead in status["dead_deliveries"]:
-        click.echo(f"  dead {dead['id']} after {dead['attempts']} attempts: {dead['last_error']}")
+    echo_status(status, as_json, [
+        ("unrelayed events", status["unrelayed_events"]),
+        ("pending deliveries", status["pending"]),
+        ("delivered", status["delivered"]),
+        ("dead", status["dead"]),
+        ("oldest pending age", "-" if age is None else f"{age}s"),
+    ], [f"{dead['id']} after {dead['attempts']} attempts: {dead['last_error']}" for dead in status["dead_deliveries"]])
 
 
 @outbox_cli.command("retry")

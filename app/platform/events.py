@@ -89,8 +89,10 @@ class Event:
     correlation_id: str = dataclasses.field(default_factory=_correlation_id)
     causation_id: str | None = dataclasses.field(default_factory=_causation_id)
 
-    def __init_subclass__(cls, **kwargs):
+    def __init_subclass__(cls, abstract=False, **kwargs):
         super().__init_subclass__(**kwargs)
+        if abstract:
+            return  # fields shared by several events, never published as such
         if not cls.type:
             raise TypeError(f"{cls.__name__} must declare its type string, e.g. 'orders.order_created.v1'")
         if cls.type in _catalog and _catalog[cls.type].__qualname__ != cls.__qualname__:

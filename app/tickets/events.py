@@ -45,13 +45,12 @@ class TicketUpdated(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
-class EventScheduled(Event):
-    """A user announced a dated event that tickets can be listed for (version 0).
+class ShowState(Event, abstract=True):
+    """A dated event's whole state, as each of its events carries it.
 
     `starts_at` is ISO 8601 UTC; `utc_offset` is the venue's offset from UTC in minutes as the organiser gave it.
     """
 
-    type = "tickets.event_scheduled.v1"
     name: str
     venue: str
     city: str
@@ -61,19 +60,20 @@ class EventScheduled(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
-class EventUpdated(Event):
+class EventScheduled(ShowState):
+    """A user announced a dated event that tickets can be listed for (version 0)."""
+
+    type = "tickets.event_scheduled.v1"
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventUpdated(ShowState):
     """The organiser changed the event's name, venue, city or start (next version; the whole new state).
 
     Never fires once the event has started. A new `starts_at` applies to every ticket of the event.
     """
 
     type = "tickets.event_updated.v1"
-    name: str
-    venue: str
-    city: str
-    starts_at: str
-    utc_offset: int
-    organizer_id: str
 
 
 @dataclass(frozen=True, kw_only=True)

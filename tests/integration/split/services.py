@@ -5,11 +5,14 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 
+import redis
 import requests
 
 from app.platform.embedded import free_port
-from tests.servers import ROOT, Process, start_worker
+from tests.conftest import env_for
+from tests.servers import ROOT, Process, start_mongo, start_worker
 
 
 class Service:
@@ -73,3 +76,38 @@ class Service:
 def unique_huey_name(service):
     """Return a Huey queue name of its own for a service: services must never run each other's tasks."""
     return f"ticketing-split-{service}-{uuid.uuid4().hex[:8]}"
+
+
+@contextmanager
+def started_services(layout, base_env, nats_settings, stripe_server, tmp_path, out_dir, redis_url, extra_env=None):
+    """Migrate and start one Service per (name, CONTEXTS) of `layout`, each with its own MongoDB and queue, over NATS;
+    yield {name: Service}; stop them all and drop their queues.
+
+    `extra_env(name, started)` adds settings of one service, given those started before it (e.g. another's url).
+    """
+    mongos, started = [], {}
+    try:
+        for name, contexts in layout:
+            folder = tmp_path / name
+            folder.mkdir()
+            mongo, uri = start_mongo(folder, out_dir / f"split-{name}")
+            mongos.append(mongo)
+            extra = extra_env(name, started) if extra_env else {}
+            env = env_for(base_env, **nats_settings, **extra, MONGODB_URI=uri, CONTEXTS=contexts,
+                          EVENT_TRANSPORT="nats", HUEY_NAME=unique_huey_name(name), INSTANCE_PATH=folder / "instance",
+                          STRIPE_API_BASE=stripe_server.url, LOCALSTRIPE_PORT=stripe_server.port,
+                          NATS_ACK_WAIT_SECONDS=10, LOG_LEVEL="INFO")
+            started[name] = Service(f"split-{name}", env, out_dir)
+            started[name].migrate()
+        for service in started.values():
+            service.start()
+        yield started
+    finally:
+        for service in started.values():
+            service.stop()
+        for mongo in mongos:
+            mongo.stop()
+        client = redis.Redis.from_url(redis_url)
+        for service in started.values():
+            for key in client.scan_iter(f"*{service.env['HUEY_NAME']}*"):
+                client.delete(key)

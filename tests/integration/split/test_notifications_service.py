@@ -5,14 +5,12 @@ import json
 import uuid
 
 import pytest
-import redis
 import requests
 
 from app.platform import localstripe
 from app.platform.embedded import free_port
-from tests.conftest import env_for
-from tests.integration.split.services import Service, unique_huey_name
-from tests.servers import start_mongo, wait_until
+from tests.integration.split.services import started_services
+from tests.servers import wait_until
 
 pytestmark = pytest.mark.consumer
 
@@ -24,35 +22,17 @@ PASSWORD = "secret-pass"
 def services(base_env, nats_settings, tmp_path, out_dir, redis_url, mail_server):
     """Start the store (auth, tickets, orders, payments) and notifications alone, each with its own MongoDB."""
     stripe_server = localstripe.start(free_port(), log_path=out_dir / "split-notifications-localstripe.log")
-    mongos, started = [], {}
+
+    def extra_env(name, started):
+        return {**mail_server.env, "PUBLIC_URL": started["store"].url} if name == "notifications" else {}
+
+    layout = (("store", "auth,tickets,orders,payments"), ("notifications", "notifications"))
     try:
-        for name, contexts in (("store", "auth,tickets,orders,payments"), ("notifications", "notifications")):
-            folder = tmp_path / name
-            folder.mkdir()
-            mongo, uri = start_mongo(folder, out_dir / f"split-{name}")
-            mongos.append(mongo)
-            extra = {}
-            if name == "notifications":
-                extra = {**mail_server.env, "PUBLIC_URL": started["store"].url}
-            env = env_for(base_env, **nats_settings, **extra, MONGODB_URI=uri, CONTEXTS=contexts,
-                          EVENT_TRANSPORT="nats", HUEY_NAME=unique_huey_name(name), INSTANCE_PATH=folder / "instance",
-                          STRIPE_API_BASE=stripe_server.url, LOCALSTRIPE_PORT=stripe_server.port,
-                          NATS_ACK_WAIT_SECONDS=10, LOG_LEVEL="INFO")
-            started[name] = Service(f"split-{name}", env, out_dir)
-            started[name].migrate()
-        for service in started.values():
-            service.start()
-        yield started
+        with started_services(layout, base_env, nats_settings, stripe_server, tmp_path, out_dir, redis_url,
+                              extra_env) as started:
+            yield started
     finally:
-        for service in started.values():
-            service.stop()
-        for mongo in mongos:
-            mongo.stop()
         stripe_server.stop()
-        client = redis.Redis.from_url(redis_url)
-        for service in started.values():
-            for key in client.scan_iter(f"*{service.env['HUEY_NAME']}*"):
-                client.delete(key)
 
 
 def _signed_up(url):

@@ -8,15 +8,13 @@ comes back: JetStream kept the event for the payments consumer.
 import uuid
 
 import pytest
-import redis
 import requests
 
 from app.platform import localstripe
 from app.platform.embedded import free_port
-from tests.conftest import env_for
 from tests.integration.split.conftest import jetstream
-from tests.integration.split.services import Service, unique_huey_name
-from tests.servers import start_mongo, wait_until
+from tests.integration.split.services import started_services
+from tests.servers import wait_until
 
 pytestmark = pytest.mark.consumer
 
@@ -34,35 +32,12 @@ def stripe_server(out_dir):
 @pytest.fixture
 def split(base_env, nats_settings, stripe_server, tmp_path, out_dir, redis_url):
     """Start service A (auth, tickets, orders) and service B (payments), each with its own MongoDB and queue."""
-    mongos = []
-    services = {}
-    try:
-        for name, contexts in (("a", "auth,tickets,orders"), ("b", "payments")):
-            folder = tmp_path / name
-            folder.mkdir()
-            mongo, uri = start_mongo(folder, out_dir / f"split-{name}")
-            mongos.append(mongo)
-            env = env_for(base_env, **nats_settings, MONGODB_URI=uri, CONTEXTS=contexts, EVENT_TRANSPORT="nats",
-                          HUEY_NAME=unique_huey_name(name), INSTANCE_PATH=folder / "instance",
-                          STRIPE_API_BASE=stripe_server.url, LOCALSTRIPE_PORT=stripe_server.port,
-                          NATS_ACK_WAIT_SECONDS=10, LOG_LEVEL="INFO")
-            services[name] = Service(f"split-{name}", env, out_dir)
-            services[name].migrate()
-        for service in services.values():
-            service.start()
+    layout = (("a", "auth,tickets,orders"), ("b", "payments"))
+    with started_services(layout, base_env, nats_settings, stripe_server, tmp_path, out_dir, redis_url) as services:
         # Stripe's webhook goes to the payments service (it records the payment once, whichever arrives first).
         localstripe.register_webhook(stripe_server.url, services["b"].url + "/api/payments/webhook",
                                      localstripe.DEMO_WEBHOOK_SECRET, name=f"split-{uuid.uuid4().hex[:6]}")
         yield services
-    finally:
-        for service in services.values():
-            service.stop()
-        for mongo in mongos:
-            mongo.stop()
-        client = redis.Redis.from_url(redis_url)
-        for service in services.values():
-            for key in client.scan_iter(f"*{service.env['HUEY_NAME']}*"):
-                client.delete(key)
 
 
 def _signed_up(url):
