@@ -65,12 +65,14 @@ def place_order(user_id, ticket_id, user_email=None):
         ticket=TicketSnapshot(id=ticket_id, title=ticket.title, price=ticket.price, currency=ticket.currency),
         event_id=ticket.event_id, user_email=user_email,
     )
-    _take_hold(user_id, str(order.id))
     try:
         # The invariant lives in the database: a unique index on ticket_id over active orders. No read-then-write.
         work.insert(order)
     except DuplicateKeyError:
         raise TicketAlreadyReservedError(field="ticketId") from None
+    # After the order: in a sell-out most buyers lose the race above, and a loser's transaction then ends one write
+    # sooner. A buyer at the limit rolls the order back with it.
+    _take_hold(user_id, str(order.id))
     emit(OrderCreated(aggregate_id=str(order.id), version=order.version, user_id=user_id, status=order.status,
                       expires_at=iso_utc(order.expires_at), ticket_id=ticket_id, price=ticket.price,
                       currency=ticket.currency, title=ticket.title, user_email=user_email,

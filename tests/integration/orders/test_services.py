@@ -164,3 +164,14 @@ def test_a_new_listing_costs_orders_one_write(app, db, monkeypatch):
         assert services.record_ticket(ticket_id, 0, status="available", **fields) is True
     assert listener.collections == ["orders_tickets"]
     assert db.orders_tickets.find_one({"_id": ticket_id})["status"] == "available"
+
+
+def test_a_buyer_who_loses_the_race_costs_one_refused_insert(app, db, ticket_id, monkeypatch):
+    # In a sell-out most buyers lose: their transaction tries the order (refused by the one-active-order index) and
+    # writes nothing else, and leaves them no hold on their reservation limit.
+    _place(app, ticket_id)
+    loser = str(ObjectId())
+    with pytest.raises(TicketAlreadyReservedError), app.app_context(), counting_writes(app, monkeypatch) as listener:
+        services.place_order(loser, ticket_id)
+    assert listener.collections == ["orders_orders"]
+    assert db.orders_buyer_holds.find_one({"_id": loser}) is None
